@@ -1,0 +1,117 @@
+# redlat: eBPF latency profiler for Redis.  `make V=1` shows full commands.
+OUTPUT   ?= build
+CLANG    ?= clang
+CC       ?= cc
+BPFTOOL  ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBBPF_A   := $(firstword $(wildcard /usr/lib/$(shell uname -m)-linux-gnu/libbpf.a /usr/lib64/libbpf.a /usr/lib/libbpf.a))
+CAPSTONE_A := $(firstword $(wildcard /usr/lib/$(shell uname -m)-linux-gnu/libcapstone.a /usr/lib64/libcapstone.a))
+JSONC_A    := $(firstword $(wildcard /usr/lib/$(shell uname -m)-linux-gnu/libjson-c.a /usr/lib64/libjson-c.a))
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -I$(OUTPUT) -Iskel -Ibpf -Iuser -I/usr/include/json-c
+LDLIBS   := $(LIBBPF_A) $(CAPSTONE_A) $(JSONC_A) -lelf -lz -lm
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
+	$(CLANG_BPF_SYS_INCLUDES) -MMD -MP -Wall -Werror
+
+BPF_APPS  := commands calib
+BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_APPS))
+SKELS     := $(patsubst %,skel/%.skel.h,$(BPF_APPS))
+LIB_SRCS  := $(filter-out user/redlat.c,$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all clean deps test unit-test integration-test demo install vmlinux bench fixtures
+
+all: redlat
+
+$(OUTPUT) $(OUTPUT)/tests skel:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+skel/%.skel.h: $(OUTPUT)/%.bpf.o | skel
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# User objects that include a skeleton must wait for it.
+$(LIB_OBJS) $(OUTPUT)/redlat.o: | $(SKELS)
+
+$(OUTPUT)/%.o: user/%.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libredlat.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+redlat: $(OUTPUT)/redlat.o $(OUTPUT)/libredlat.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%.o: tests/unit/%.c | $(OUTPUT)/tests $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(OUTPUT)/tests/%: $(OUTPUT)/tests/%.o $(OUTPUT)/libredlat.a
+	$(call msg,TEST-LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# Small ELF files the symbol tests read: built here, never checked in.
+fixtures: $(OUTPUT)/tests/fixture-dyn $(OUTPUT)/tests/fixture-stripped
+$(OUTPUT)/tests/fixture-dyn: tests/unit/fixture.c | $(OUTPUT)/tests
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -O2 -rdynamic -fno-inline $< -o $@
+$(OUTPUT)/tests/fixture-stripped: tests/unit/fixture.c | $(OUTPUT)/tests
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -O2 -fno-inline $< -o $@ && strip -s $@
+
+deps:
+	$(Q)tools/install-deps
+
+unit-test: redlat fixtures $(UNIT_BINS)
+	$(Q)for t in $(UNIT_BINS); do (cd $(OUTPUT)/tests && ./$$(basename $$t)) || exit 1; done
+
+integration-test: redlat
+	$(Q)tests/integration/run-all
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory unit-test
+	$(Q)$(MAKE) --no-print-directory integration-test
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory redlat
+	$(Q)tools/demo
+
+bench: redlat
+	$(Q)tools/bench-overhead
+
+vmlinux:
+	$(call msg,GEN,vmlinux/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+install: redlat
+	$(Q)install -D -m 0755 redlat $(DESTDIR)$(PREFIX)/sbin/redlat
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) redlat skel/*.skel.h
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)

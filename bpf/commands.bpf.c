@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-command latency of redis-server.
+ *
+ * Execution span: a uprobe on each call site of slowlogPushEntryIfNeeded
+ * (c, argv, argc, duration). call() reaches it once for every command it
+ * counts in INFO commandstats, with the duration Redis itself measured
+ * around cmd->proc() (the same figure commandstats adds up), so the probe's
+ * own cost never lands inside the span. The probe sits on the call
+ * instruction, which the kernel emulates; the function's first instruction
+ * is a RIP-relative mov that it would have to single-step (about 4x dearer
+ * on this VM). Commands flagged CMD_SKIP_SLOWLOG (exec) never get there:
+ * they are timed by an entry/return pair on their proc, less the pair's
+ * calibrated bias.
+ *
+ * Response span: read/write syscall tracepoints of the target. Commands run
+ * right after their client's read() on the main thread, so the command probe
+ * files each command under the fd last read; the next write()/writev() to
+ * that fd closes the response span of all of them. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "commands.h"
+#include "maps.bpf.h"
+
+/* Entry-to-return time that a probe pair adds to an empty function here,
+ * measured by redlat at start-up (user/calib.c). */
+const volatile __u64 pair_bias_ns = 0;
+
+/* Sampling window, bumped by user space each time it attaches: state
+ * left from an earlier window is stale. */
+__u32 gen = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);	/* tgid */
+	__type(value, __u32);	/* TARGET_* flags */
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cmd_key);
+	__type(value, struct hist);
+} hists SEC(".maps");
+
+/* Commands that have subcommands, named parent|sub by Redis 7. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[CMD_NAME_LEN]);
+	__type(value, __u8);
+} containers SEC(".maps");
+
+/* Names of the skip-slowlog procs, by attach cookie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SKIP_PROCS);
+	__type(key, __u32);
+	__type(value, char[CMD_NAME_LEN]);
+} skip_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);	/* tid */
+	__type(value, __u64);	/* entry time */
+} skip_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fd_key);
+	__type(value, struct fd_state);
+} fds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);	/* tid */
+	__type(value, __u32);	/* fd of the read in flight */
+} read_fd SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);	/* tgid */
+	__type(value, __u32);	/* fd the main thread read last */
+} cur_fd SEC(".maps");
+
+/* Zeroed sources for lookup_or_init: the values are too big for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist);
+} zero_hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fd_state);
+} zero_fd SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
+{
+	__u32 zero = 0, slot;
+	struct hist *h, *init;
+
+	init = bpf_map_lookup_elem(&zero_hist, &zero);
+	if (!init)
+		return;
+	h = lookup_or_init(&hists, key, init);
+	if (!h) {
+		stat_inc(STAT_DROP_HIST_FULL);
+		return;
+	}
+	slot = hist_slot(ns);
+	/* hist_slot() clamps already; hide that from the compiler so the
+	 * check below survives for the verifier. */
+	asm volatile("" : "+r"(slot));
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&h->slots[slot], 1);
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+static __always_inline char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* argv[i] is a robj whose ptr (at offset 8 in every Redis and Valkey since
+ * 2.x) points at NUL-terminated characters. */
+static __always_inline long read_arg(void **argv, int i, char *dst)
+{
+	void *obj, *ptr;
+
+	if (bpf_probe_read_user(&obj, sizeof(obj), &argv[i]) || !obj)
+		return -1;
+	if (bpf_probe_read_user(&ptr, sizeof(ptr), obj + 8) || !ptr)
+		return -1;
+	return bpf_probe_read_user_str(dst, CMD_NAME_LEN, ptr);
+}
+
+/* The name INFO commandstats uses: lower case, parent|sub for subcommands.
+ * argv[1] is read only when argv[0] names a container command, so no key or
+ * value ever leaves Redis. */
+static __always_inline int command_name(__u32 tgid, void **argv, int argc, char *name)
+{
+	char sub[CMD_NAME_LEN] = {};
+	__u32 *flags;
+	long n, i, j;
+
+	n = read_arg(argv, 0, name);
+	if (n <= 1)
+		return -1;
+	for (i = 0; i < CMD_NAME_LEN; i++)
+		name[i] = lower(name[i]);
+	flags = bpf_map_lookup_elem(&targets, &tgid);
+	if (argc < 2 || !flags || !(*flags & TARGET_SUBCOMMANDS) ||
+	    !bpf_map_lookup_elem(&containers, name))
+		return 0;
+	if (read_arg(argv, 1, sub) <= 1)
+		return 0;
+	n -= 1;	/* length without the NUL */
+	if (n >= CMD_NAME_LEN - 2)
+		return 0;
+	name[n & (CMD_NAME_LEN - 1)] = '|';
+	for (i = 0; i < CMD_NAME_LEN; i++) {
+		j = n + 1 + i;
+		if (j >= CMD_NAME_LEN - 1 || !sub[i])
+			break;
+		name[j & (CMD_NAME_LEN - 1)] = lower(sub[i]);
+	}
+	return 0;
+}
+
+/* File the command under the connection last read on this thread, for its
+ * response span. */
+static __always_inline void add_pending(__u32 tgid, const char *name)
+{
+	struct fd_key fk = { .tgid = tgid };
+	struct fd_state *st;
+	__u32 *fd, n;
+
+	fd = bpf_map_lookup_elem(&cur_fd, &tgid);
+	if (!fd)
+		return;
+	fk.fd = *fd;
+	st = bpf_map_lookup_elem(&fds, &fk);
+	if (!st || st->gen != gen)
+		return;
+	n = st->npending;
+	if (n >= MAX_PENDING) {
+		stat_inc(STAT_DROP_PENDING);
+		return;
+	}
+	__builtin_memcpy(st->pending[n & (MAX_PENDING - 1)], name, CMD_NAME_LEN);
+	st->npending = n + 1;
+}
+
+static __always_inline void record_exec(const char *name, __u64 ns)
+{
+	struct cmd_key key = { .span = SPAN_EXEC };
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	key.tgid = tgid;
+	__builtin_memcpy(key.name, name, CMD_NAME_LEN);
+	hist_add(&key, ns);
+	add_pending(tgid, name);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(slowlog_site, void *client, void **argv, int argc, long long duration_us)
+{
+	char name[CMD_NAME_LEN] = {};
+
+	stat_inc(STAT_CMD_HITS);
+	if (command_name(bpf_get_current_pid_tgid() >> 32, argv, argc, name)) {
+		stat_inc(STAT_DROP_NAME);
+		return 0;
+	}
+	record_exec(name, duration_us > 0 ? (__u64)duration_us * 1000 : 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(skip_entry)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 ts = bpf_ktime_get_ns();
+
+	bpf_map_update_elem(&skip_start, &tid, &ts, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(skip_return)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 *start, ns;
+	char *name;
+
+	stat_inc(STAT_PAIR_HITS);
+	start = bpf_map_lookup_elem(&skip_start, &tid);
+	name = bpf_map_lookup_elem(&skip_names, &id);
+	if (!start || !name)
+		return 0;
+	ns = bpf_ktime_get_ns() - *start;
+	bpf_map_delete_elem(&skip_start, &tid);
+	ns = ns > pair_bias_ns ? ns - pair_bias_ns : 0;
+	record_exec(name, ns);
+	return 0;
+}
+
+static __always_inline int is_target(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&targets, &tgid) != 0;
+}
+
+/* x86-64 syscall numbers */
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_writev 20
+
+static __always_inline void read_enter(__u32 tid, __u32 fd)
+{
+	bpf_map_update_elem(&read_fd, &tid, &fd, BPF_ANY);
+}
+
+static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
+{
+	struct fd_key fk = { .tgid = tgid };
+	struct fd_state *st, *init;
+	__u32 *fd, zero = 0;
+
+	fd = bpf_map_lookup_elem(&read_fd, &tid);
+	if (!fd)
+		return;
+	fk.fd = *fd;
+	bpf_map_delete_elem(&read_fd, &tid);
+	if (ret <= 0) {
+		if (ret == 0)	/* the client hung up */
+			bpf_map_delete_elem(&fds, &fk);
+		return;
+	}
+	init = bpf_map_lookup_elem(&zero_fd, &zero);
+	if (!init)
+		return;
+	st = lookup_or_init(&fds, &fk, init);
+	if (!st) {
+		stat_inc(STAT_DROP_FD_FULL);
+		return;
+	}
+	if (st->gen != gen || st->npending == 0) {
+		st->read_ts = bpf_ktime_get_ns();
+		st->gen = gen;
+		st->npending = 0;
+	}
+	if (tid == tgid)
+		bpf_map_update_elem(&cur_fd, &tgid, &fk.fd, BPF_ANY);
+}
+
+static __always_inline void reply_written(__u32 tgid, __u32 fd)
+{
+	struct fd_key fk = { .tgid = tgid, .fd = fd };
+	struct cmd_key key = { .tgid = tgid, .span = SPAN_RESPONSE };
+	struct fd_state *st;
+	__u32 i, n;
+	__u64 ns;
+
+	st = bpf_map_lookup_elem(&fds, &fk);
+	if (!st || !st->npending)
+		return;
+	n = st->npending;
+	st->npending = 0;
+	if (st->gen != gen)
+		return;
+	ns = bpf_ktime_get_ns() - st->read_ts;
+	for (i = 0; i < MAX_PENDING; i++) {
+		if (i >= n)
+			break;
+		__builtin_memcpy(key.name, st->pending[i], CMD_NAME_LEN);
+		hist_add(&key, ns);
+	}
+}
+
+/* raw_syscalls tracepoints: they need no tracefs mount (classic syscall
+ * tracepoints do) and cost less than perf-event tracepoints. They fire for
+ * every syscall on the host, so the syscall number is tested first. */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid;
+	__u32 tgid, fd;
+
+	if (id != NR_read && id != NR_write && id != NR_writev && id != NR_close)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	tgid = pid_tgid >> 32;
+	if (!is_target(tgid))
+		return 0;
+	stat_inc(STAT_SYSCALL_HITS);
+	fd = (__u32)BPF_CORE_READ(regs, di);
+	if (id == NR_read) {
+		read_enter((__u32)pid_tgid, fd);
+	} else if (id == NR_close) {
+		struct fd_key fk = { .tgid = tgid, .fd = fd };
+
+		bpf_map_delete_elem(&fds, &fk);
+	} else {
+		reply_written(tgid, fd);
+	}
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid;
+
+	if (BPF_CORE_READ(regs, orig_ax) != NR_read)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!is_target(pid_tgid >> 32))
+		return 0;
+	read_exit(pid_tgid >> 32, (__u32)pid_tgid, ret);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

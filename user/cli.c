@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <getopt.h>
+#include <string.h>
+#include "cli.h"
+#include "util.h"
+
+#define REDLAT_VERSION "0.1.0"
+
+static const char usage[] =
+"Usage: redlat [OPTIONS] [INTERVAL [COUNT]]\n"
+"Per-command latency of the redis-server (and valkey-server) processes on\n"
+"this host, traced with eBPF: no connection to Redis, no config change.\n"
+"\n"
+"  -p, --pid PID             trace this process (repeatable); default: every\n"
+"                            redis-server and valkey-server on the host\n"
+"  -d, --duration SECONDS    stop after SECONDS (default: Ctrl-C or SIGTERM)\n"
+"      --exact               probe every command (costly: see BENCHMARKS.md)\n"
+"      --overhead-budget PCT share of Redis's time sampled probing may take\n"
+"                            (default 2, range 0.1-50)\n"
+"  -j, --json                write the report as JSON\n"
+"  -H, --histograms          print a histogram for every command, not the top 3\n"
+"  -v, --verbose             print libbpf's debug output\n"
+"  -h, --help                this text\n"
+"  -V, --version             print the version\n"
+"\n"
+"INTERVAL prints a table every INTERVAL seconds, COUNT times.\n"
+"\n"
+"Examples:\n"
+"  redlat                    # all Redis servers, report on Ctrl-C\n"
+"  redlat -p 1234 -d 30      # one server for 30 seconds\n"
+"  redlat 5 12               # a table every 5 s for a minute\n"
+"  redlat --exact -d 10      # every command, for exact counts\n"
+"  redlat -j -d 60 > run.json\n";
+
+int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "exact", no_argument, NULL, 'e' },
+		{ "overhead-budget", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "histograms", no_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c, npos;
+	long l;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->budget_pct = 2.0;
+	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:d:jHvhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
+				fprintf(err, "redlat: bad pid '%s': give a process id, such as -p 1234\n", optarg);
+				return -1;
+			}
+			if (cfg->npids == MAX_TARGETS) {
+				fprintf(err, "redlat: at most %d -p options\n", MAX_TARGETS);
+				return -1;
+			}
+			cfg->pids[cfg->npids++] = (pid_t)l;
+			break;
+		case 'd':
+			if (parse_double(optarg, 0.001, 86400.0 * 365, &cfg->duration_s)) {
+				fprintf(err, "redlat: bad duration '%s': give seconds > 0, such as -d 30\n", optarg);
+				return -1;
+			}
+			break;
+		case 'e':
+			cfg->exact = 1;
+			break;
+		case 'b':
+			if (parse_double(optarg, 0.1, 50, &cfg->budget_pct)) {
+				fprintf(err, "redlat: bad overhead budget '%s': give a percentage from 0.1 to 50\n", optarg);
+				return -1;
+			}
+			break;
+		case 'j':
+			cfg->json = 1;
+			break;
+		case 'H':
+			cfg->histograms = 1;
+			break;
+		case 'v':
+			cfg->verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, out);
+			return 1;
+		case 'V':
+			fprintf(out, "redlat %s\n", REDLAT_VERSION);
+			return 1;
+		case ':':
+			fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && strchr("pd", optopt))
+				fprintf(err, "redlat: option '-%c' needs a value; see redlat --help\n", optopt);
+			else if (optopt)
+				fprintf(err, "redlat: unknown option '-%c'; see redlat --help\n", optopt);
+			else
+				fprintf(err, "redlat: unknown option '%s'; see redlat --help\n", argv[optind - 1]);
+			return -1;
+		}
+	}
+	npos = argc - optind;
+	if (npos > 2) {
+		fprintf(err, "redlat: too many arguments ('%s'); usage: redlat [OPTIONS] [INTERVAL [COUNT]]\n",
+			argv[optind + 2]);
+		return -1;
+	}
+	if (npos >= 1 && parse_double(argv[optind], 0.1, 86400, &cfg->interval_s)) {
+		fprintf(err, "redlat: bad interval '%s': give seconds from 0.1, such as 'redlat 5'\n", argv[optind]);
+		return -1;
+	}
+	if (npos == 2 && parse_long(argv[optind + 1], 1, 1000000000L, &cfg->count)) {
+		fprintf(err, "redlat: bad count '%s': give a whole number >= 1\n", argv[optind + 1]);
+		return -1;
+	}
+	if (cfg->exact && cfg->budget_pct != 2.0) {
+		fprintf(err, "redlat: --exact and --overhead-budget exclude each other: exact mode probes every command\n");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef REDLAT_CLI_H
+#define REDLAT_CLI_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#define MAX_TARGETS 32
+
+struct config {
+	pid_t pids[MAX_TARGETS];
+	int npids;
+	double duration_s;	/* 0: until Ctrl-C / SIGTERM */
+	double interval_s;	/* 0: one report at the end */
+	long count;		/* intervals to print; 0: unlimited */
+	int exact;
+	double budget_pct;	/* sampled mode: share of Redis's time probes may take */
+	int json;
+	int histograms;		/* per-command histograms: 0 top few, 1 all */
+	int verbose;
+};
+
+/* 0: run; 1: --help or --version was printed, exit 0; -1: bad usage, a
+ * one-line error was written to err, exit 2. */
+int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What redlat needs to know of a redis-server binary: symbols (.symtab,
+ * else .dynsym), file offsets for uprobes, the direct call sites of a
+ * function (found by disassembly, so a probe never lands mid-instruction)
+ * and the version string. */
+#ifndef REDLAT_ELFSYM_H
+#define REDLAT_ELFSYM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct elfbin;
+
+struct elfsym {
+	uint64_t addr;	/* virtual address */
+	uint64_t size;
+	uint64_t off;	/* file offset: what a uprobe is attached at */
+};
+
+/* 0, or -1 with a one-line reason in err. */
+int elfbin_open(const char *path, struct elfbin **out, char *err, size_t errlen);
+void elfbin_close(struct elfbin *b);
+
+/* Functions known to the binary (after dedup), and whether .symtab exists. */
+size_t elfbin_nfuncs(const struct elfbin *b);
+int elfbin_has_symtab(const struct elfbin *b);
+
+int elfbin_sym(const struct elfbin *b, const char *name, struct elfsym *out);
+/* Name of the function containing addr, or NULL. */
+const char *elfbin_func_at(const struct elfbin *b, uint64_t addr);
+
+/* Direct call and jmp instructions to target (a function's address) in the
+ * binary's named functions. Returns how many (up to max), sites in
+ * ascending order. Each is an instruction boundary, as capstone decoded it. */
+int elfbin_call_sites(const struct elfbin *b, uint64_t target, struct elfsym *sites, int max);
+
+/* "7.0.15" and "redis" / "valkey", read from the strings the binary's
+ * version() prints for --version. 0 when found. */
+int elfbin_version(const struct elfbin *b, char *ver, size_t verlen, char *product, size_t plen);
+
+#endif

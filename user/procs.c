@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "procs.h"
+#include "util.h"
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return (int)n;
+}
+
+static int is_server_name(const char *s)
+{
+	const char *base = strrchr(s, '/');
+
+	base = base ? base + 1 : s;
+	return !strcmp(base, "redis-server") || !strcmp(base, "valkey-server");
+}
+
+/* Process name and parent pid from /proc/PID/stat (comm may hold spaces). */
+static int read_stat(const char *root, pid_t pid, char *comm, size_t clen, pid_t *ppid)
+{
+	char path[64], buf[512], *l, *r;
+	int pp;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	l = strchr(buf, '(');
+	r = strrchr(buf, ')');
+	if (!l || !r || r < l || sscanf(r + 2, "%*c %d", &pp) != 1)
+		return -1;
+	*r = 0;
+	snprintf(comm, clen, "%s", l + 1);
+	*ppid = pp;
+	return 0;
+}
+
+static int fill(const char *root, pid_t pid, struct redis_proc *p)
+{
+	char path[64], rooted[PATH_MAX + 32];
+	struct stat a, b;
+	ssize_t n;
+	pid_t ppid;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	if (read_stat(root, pid, p->comm, sizeof(p->comm), &ppid))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%d/exe", root, pid);
+	n = readlink(path, p->exe, sizeof(p->exe) - 1);
+	if (n < 0)
+		return -errno;
+	p->exe[n] = 0;
+	/* The file the process runs, as the host reaches it: through its root
+	 * (another mount namespace) when that is the same inode, else through
+	 * the exe link itself, which the kernel follows for uprobes too. */
+	snprintf(rooted, sizeof(rooted), "%s/%d/root%s", root, pid, p->exe);
+	if (!stat(path, &a) && !stat(rooted, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		snprintf(p->probe_path, sizeof(p->probe_path), "%s", rooted);
+	else
+		snprintf(p->probe_path, sizeof(p->probe_path), "%s", path);
+	p->nports = procs_ports(root, pid, p->ports, MAX_PORTS);
+	if (p->nports < 0)
+		p->nports = 0;
+	return 0;
+}
+
+static int is_server(const struct redis_proc *p)
+{
+	return is_server_name(p->comm) || is_server_name(p->exe);
+}
+
+/* A fork child (BGSAVE, AOF rewrite) keeps comm and exe: skip processes
+ * whose parent runs the same executable. */
+static int is_fork_child(const char *root, pid_t pid, const char *exe)
+{
+	char comm[16], path[64], pexe[PATH_MAX];
+	pid_t ppid;
+	ssize_t n;
+
+	if (read_stat(root, pid, comm, sizeof(comm), &ppid) || ppid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%d/exe", root, ppid);
+	n = readlink(path, pexe, sizeof(pexe) - 1);
+	if (n < 0)
+		return 0;
+	pexe[n] = 0;
+	return !strcmp(pexe, exe);
+}
+
+int procs_find_all(const char *root, struct redis_proc *out, int max)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && n < max) {
+		long pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    parse_long(de->d_name, 1, INT32_MAX, &pid))
+			continue;
+		if (fill(root, (pid_t)pid, &out[n]) || !is_server(&out[n]))
+			continue;
+		if (is_fork_child(root, (pid_t)pid, out[n].exe))
+			continue;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int procs_get(const char *root, pid_t pid, struct redis_proc *p, char *err, size_t errlen)
+{
+	int rc = fill(root, pid, p);
+
+	if (rc == -ENOENT || rc == -ESRCH) {
+		snprintf(err, errlen, "no process with pid %d", pid);
+		return -1;
+	}
+	if (rc == -EACCES || rc == -EPERM) {
+		snprintf(err, errlen, "cannot read /proc/%d/exe: permission denied (run as root)", pid);
+		return -1;
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot read /proc/%d: %s", pid, strerror(-rc));
+		return -1;
+	}
+	if (!is_server(p)) {
+		snprintf(err, errlen, "pid %d (%s, %s) is not a redis-server or valkey-server",
+			 pid, p->comm, p->exe);
+		return -1;
+	}
+	return 0;
+}
+
+int procs_alive(const char *root, const struct redis_proc *p)
+{
+	char path[64], exe[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/exe", root, p->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return 0;
+	exe[n] = 0;
+	return !strcmp(exe, p->exe);
+}
+
+static int scan_tcp(const char *path, const unsigned long *inodes, int ninodes,
+		    int *ports, int n, int max)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return n;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		unsigned int port, state;
+		unsigned long inode;
+		char local[128];
+		int i, dup = 0;
+
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*d: %127[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*d %*d %lu",
+			   local, &port, &state, &inode) != 4 || state != 0x0A)
+			continue;
+		for (i = 0; i < ninodes; i++)
+			if (inodes[i] == inode)
+				break;
+		if (i == ninodes)
+			continue;
+		for (i = 0; i < n; i++)
+			dup |= ports[i] == (int)port;
+		if (!dup)
+			ports[n++] = (int)port;
+	}
+	fclose(f);
+	return n;
+}
+
+int procs_ports(const char *root, pid_t pid, int *ports, int max)
+{
+	unsigned long inodes[256];
+	char path[PATH_MAX], link[64];
+	int ninodes = 0, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%d/fd", root, pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && ninodes < (int)ARRAY_SIZE(inodes)) {
+		char fdpath[PATH_MAX + 300];
+		ssize_t len;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (sscanf(link, "socket:[%lu]", &inodes[ninodes]) == 1)
+			ninodes++;
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "%s/%d/net/tcp", root, pid);
+	n = scan_tcp(path, inodes, ninodes, ports, n, max);
+	snprintf(path, sizeof(path), "%s/%d/net/tcp6", root, pid);
+	n = scan_tcp(path, inodes, ninodes, ports, n, max);
+	return n;
+}

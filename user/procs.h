@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Finding redis-server and valkey-server processes through /proc. */
+#ifndef REDLAT_PROCS_H
+#define REDLAT_PROCS_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#define MAX_PORTS 8
+
+struct redis_proc {
+	pid_t pid;
+	char comm[16];
+	char exe[PATH_MAX];	/* the executable as the process sees it */
+	char probe_path[PATH_MAX + 32];	/* how the host reaches that file */
+	int ports[MAX_PORTS];
+	int nports;
+};
+
+/* Every Redis server process (fork children excluded). Returns the count
+ * (up to max) or -1. */
+int procs_find_all(const char *proc_root, struct redis_proc *out, int max);
+
+/* One pid: 0, or -1 with a one-line reason in err (no such process, not
+ * a Redis server, unreadable). */
+int procs_get(const char *proc_root, pid_t pid, struct redis_proc *out, char *err, size_t errlen);
+
+/* Is the process still there (and the same executable)? */
+int procs_alive(const char *proc_root, const struct redis_proc *p);
+
+/* Listening TCP ports of pid, from its socket inodes and net/tcp{,6}. */
+int procs_ports(const char *proc_root, pid_t pid, int *ports, int max);
+
+#endif

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/* redlat: per-command latency of Redis servers, from eBPF probes. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "calib.h"
+#include "cli.h"
+#include "histo.h"
+#include "procs.h"
+#include "report.h"
+#include "sampler.h"
+#include "target.h"
+#include "tracer.h"
+#include "util.h"
+
+#define PROC_ROOT "/proc"
+#define WINDOW_NS 200e6		/* a sampling window */
+#define MAX_GAP_NS 10e9		/* longest wait between two windows */
+#define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
+#define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
+
+static volatile sig_atomic_t exiting;
+static int verbose;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (level == LIBBPF_WARN && !verbose)
+		return 0;	/* failures are reported once, by redlat, in one line */
+	return vfprintf(stderr, fmt, args);
+}
+
+static void die_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "redlat: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN) to load and attach, and
+ * CAP_SYS_PTRACE to read another user's /proc/PID/exe. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	static const struct { int cap; const char *name; } need[] = {
+		{ CAP_BPF, "CAP_BPF" }, { CAP_PERFMON, "CAP_PERFMON" },
+		{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE" },
+	};
+	char missing[128] = "";
+	size_t i, len = 0;
+	int admin;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;	/* cannot tell: let the load say */
+#define HAS(c) (data[(c) / 32].effective & (1U << ((c) % 32)))
+	admin = HAS(CAP_SYS_ADMIN) != 0;
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		if (HAS(need[i].cap) || (admin && need[i].cap != CAP_SYS_PTRACE))
+			continue;
+		len += snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "", need[i].name);
+	}
+#undef HAS
+	if (!len)
+		return 0;
+	die_line("missing capabilities %s: run as root (sudo redlat ...) or grant them with setcap", missing);
+	return -1;
+}
+
+static double main_thread_cpu_ns(const struct target *t, int n)
+{
+	double sum = 0;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		char path[96];
+		unsigned long long run;
+		FILE *f;
+
+		if (t[k].ended)
+			continue;
+		snprintf(path, sizeof(path), PROC_ROOT "/%d/task/%d/schedstat", t[k].proc.pid, t[k].proc.pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &run) == 1)
+			sum += (double)run;
+		fclose(f);
+	}
+	return sum;
+}
+
+static int find_targets(const struct config *cfg, struct target **out)
+{
+	struct redis_proc procs[MAX_TARGETS];
+	struct target *t;
+	char err[512];
+	int n = 0, i, k;
+
+	if (cfg->npids) {
+		for (i = 0; i < cfg->npids; i++) {
+			if (procs_get(PROC_ROOT, cfg->pids[i], &procs[n], err, sizeof(err))) {
+				die_line("%s", err);
+				return -1;
+			}
+			n++;
+		}
+	} else {
+		n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS);
+		if (n < 0) {
+			die_line("cannot read " PROC_ROOT ": %s", strerror(errno));
+			return -1;
+		}
+		if (!n) {
+			die_line("no redis-server or valkey-server process is running; start one or give -p PID");
+			return -1;
+		}
+	}
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return -1;
+	for (i = 0, k = 0; i < n; i++) {
+		t[k].proc = procs[i];
+		if (target_analyze(&t[k], err, sizeof(err))) {
+			die_line("%s", err);
+			free(t);
+			return -1;
+		}
+		k++;
+	}
+	*out = t;
+	return k;
+}
+
+static int check_alive(struct target *t, int n)
+{
+	int k, alive = 0;
+
+	for (k = 0; k < n; k++) {
+		if (!t[k].ended && !procs_alive(PROC_ROOT, &t[k].proc)) {
+			t[k].ended = 1;
+			fprintf(stderr, "redlat: pid %d ended; keeping what was gathered\n", t[k].proc.pid);
+		}
+		alive += !t[k].ended;
+	}
+	return alive;
+}
+
+/* The table of what happened since the last interval. */
+static void print_interval(struct tracer *tr, struct run_report *prev, const struct run_report *base)
+{
+	struct run_report cur = *base, delta = *base;
+	time_t now = time(NULL);
+	char ts[16];
+	size_t i, j;
+
+	cur.insts = NULL;
+	cur.ninsts = 0;
+	if (tracer_collect(tr, &cur))
+		return;
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+	printf("\n%s\n", ts);
+	delta.insts = calloc(cur.ninsts, sizeof(*delta.insts));
+	delta.ninsts = delta.insts ? cur.ninsts : 0;
+	for (i = 0; i < delta.ninsts; i++) {
+		struct inst_report *c = &cur.insts[i], *d = &delta.insts[i];
+
+		*d = *c;
+		d->cmds = NULL;
+		d->ncmds = d->cap = 0;
+		for (j = 0; j < c->ncmds; j++) {
+			struct cmd_stat *pc = prev->ninsts > i ? inst_cmd(&prev->insts[i], c->cmds[j].name) : NULL;
+			struct cmd_stat *dc = inst_cmd(d, c->cmds[j].name);
+			int s;
+
+			if (!pc || !dc)
+				continue;
+			for (s = 0; s < SPAN_MAX; s++)
+				hist_delta(&dc->span[s], &c->cmds[j].span[s], &pc->span[s]);
+		}
+		inst_sort(d);
+		render_table(stdout, &delta, d);
+	}
+	fflush(stdout);
+	run_report_free(&delta);
+	run_report_free(prev);
+	*prev = cur;
+}
+
+int main(int argc, char **argv)
+{
+	struct run_report report = { .threshold_ms = DOCTOR_THRESHOLD_MS }, prev = {};
+	struct sampler smp;
+	struct tracer tr = {};
+	struct target *targets = NULL;
+	struct calib cal;
+	struct config cfg;
+	struct sigaction sa = { .sa_handler = on_signal };
+	double win_start = 0, win_cpu = 0, gap_start = 0, gap_cpu = 0, last_hits = 0, last_win = 0;
+	double last_cpu_in = 0, start, next_interval, next_alive, next_attach = 0, win_hits0 = 0;
+	unsigned long long st[STAT_MAX];
+	char err[512];
+	int n, rc = 1, printed = 0, in_gap = 0;
+
+	switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
+	case 1:
+		return 0;
+	case -1:
+		return 2;
+	}
+	verbose = cfg.verbose;
+	libbpf_set_print(libbpf_print);
+	if (check_privileges())
+		return 1;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		die_line("this kernel has no BTF (/sys/kernel/btf/vmlinux); redlat's CO-RE programs need "
+			 "a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return 1;
+	}
+	n = find_targets(&cfg, &targets);
+	if (n <= 0)
+		return 1;
+	if (calib_run(&cal, err, sizeof(err))) {
+		die_line("%s", err);
+		goto out;
+	}
+	if (tracer_open(&tr, targets, n, cal.pair_bias_ns, err, sizeof(err))) {
+		die_line("%s", err);
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	report.exact = cfg.exact;
+	report.hit_ns = cal.hit_ns;
+	report.pair_bias_ns = cal.pair_bias_ns;
+	report.budget = cfg.budget_pct / 100;
+	sampler_init(&smp, report.budget, WINDOW_NS, MAX_GAP_NS);
+	if (tracer_attach(&tr, err, sizeof(err))) {
+		die_line("%s", err);
+		goto out;
+	}
+	start = (double)now_ns();
+	win_start = start;
+	win_cpu = main_thread_cpu_ns(targets, n);
+	next_interval = start + cfg.interval_s * 1e9;
+	next_alive = start + 0.5e9;
+	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
+		cfg.exact ? "exact" : "sampled", cfg.exact ? "" : ", --exact to probe every command",
+		cfg.duration_s ? "" : "; Ctrl-C to end");
+
+	while (!exiting) {
+		double now = (double)now_ns();
+
+		if (cfg.duration_s && now - start >= cfg.duration_s * 1e9)
+			break;
+		if (now >= next_alive) {
+			next_alive = now + 0.5e9;
+			if (!check_alive(targets, n))
+				break;
+		}
+		if (!cfg.exact && tr.attached && now - win_start >= WINDOW_NS) {
+			double gap;
+
+			tracer_stats(&tr, st);
+			last_hits = st[STAT_CMD_HITS] + st[STAT_PAIR_HITS] - win_hits0;
+			last_cpu_in = main_thread_cpu_ns(targets, n) - win_cpu;
+			last_win = now - win_start;
+			gap = sampler_gap_ns(&smp, last_hits + 2.0 * 0, cal.hit_ns, last_win);
+			if (gap >= 1e6) {
+				tracer_detach(&tr);
+				in_gap = 1;
+				gap_start = now;
+				gap_cpu = main_thread_cpu_ns(targets, n);
+				next_attach = now + gap;
+			} else {
+				sampler_account(&smp, last_win, (uint64_t)last_hits, 0, 0);
+				win_start = now;
+				win_cpu += last_cpu_in;
+				win_hits0 += last_hits;
+			}
+		}
+		if (in_gap && now >= next_attach) {
+			double cpu = main_thread_cpu_ns(targets, n);
+
+			sampler_account(&smp, last_win, (uint64_t)last_hits, now - gap_start,
+					sampler_gap_commands(last_hits, cal.hit_ns, last_cpu_in, cpu - gap_cpu));
+			in_gap = 0;
+			if (tracer_attach(&tr, err, sizeof(err))) {
+				die_line("%s", err);
+				goto out;
+			}
+			tracer_stats(&tr, st);
+			win_hits0 = st[STAT_CMD_HITS] + st[STAT_PAIR_HITS];
+			win_start = now;
+			win_cpu = main_thread_cpu_ns(targets, n);
+		}
+		if (cfg.interval_s && now >= next_interval && !cfg.json) {
+			report.scale = cfg.exact ? 1 : sampler_scale(&smp);
+			report.duration_s = (now - start) / 1e9;
+			print_interval(&tr, &prev, &report);
+			next_interval += cfg.interval_s * 1e9;
+			if (cfg.count && ++printed >= cfg.count)
+				break;
+		}
+		usleep(10000);
+	}
+
+	/* close the books on the window or gap in progress */
+	if (!cfg.exact) {
+		double now = (double)now_ns();
+
+		if (in_gap)
+			sampler_account(&smp, last_win, (uint64_t)last_hits, now - gap_start,
+					sampler_gap_commands(last_hits, cal.hit_ns, last_cpu_in,
+							     main_thread_cpu_ns(targets, n) - gap_cpu));
+		else if (tr.attached) {
+			tracer_stats(&tr, st);
+			sampler_account(&smp, now - win_start,
+					st[STAT_CMD_HITS] + st[STAT_PAIR_HITS] - (uint64_t)win_hits0, 0, 0);
+		}
+	}
+	report.duration_s = ((double)now_ns() - start) / 1e9;
+	tracer_collect(&tr, &report);
+	tracer_detach(&tr);
+	tracer_stats(&tr, report.stats);
+	report.attached_s = smp.attached_ns / 1e9;
+	report.windows = smp.windows;
+	report.scale = cfg.exact ? 1 : sampler_scale(&smp);
+	for (size_t i = 0; i < report.ninsts; i++)
+		inst_sort(&report.insts[i]);
+	if (cfg.json)
+		render_json(stdout, &report);
+	else if (!cfg.interval_s || printed == 0 || !cfg.count)
+		render_text(stdout, &report, cfg.histograms);
+	rc = 0;
+out:
+	tracer_close(&tr);
+	run_report_free(&report);
+	run_report_free(&prev);
+	free(targets);
+	return rc;
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "histo.h"
+#include "report.h"
+#include "util.h"
+
+
+struct cmd_stat *inst_cmd(struct inst_report *in, const char *name)
+{
+	struct cmd_stat *c;
+	size_t i;
+
+	for (i = 0; i < in->ncmds; i++)
+		if (!strncmp(in->cmds[i].name, name, CMD_NAME_LEN))
+			return &in->cmds[i];
+	if (in->ncmds == in->cap) {
+		size_t cap = in->cap ? in->cap * 2 : 32;
+
+		c = realloc(in->cmds, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		in->cmds = c;
+		in->cap = cap;
+	}
+	c = &in->cmds[in->ncmds++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct cmd_stat *x = a, *y = b;
+
+	if (x->span[SPAN_EXEC].sum_ns != y->span[SPAN_EXEC].sum_ns)
+		return x->span[SPAN_EXEC].sum_ns > y->span[SPAN_EXEC].sum_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void inst_sort(struct inst_report *in)
+{
+	if (in->ncmds)
+		qsort(in->cmds, in->ncmds, sizeof(*in->cmds), by_total);
+}
+
+void run_report_free(struct run_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ninsts; i++)
+		free(r->insts[i].cmds);
+	free(r->insts);
+	r->insts = NULL;
+	r->ninsts = 0;
+}
+
+static void inst_title(FILE *f, const struct inst_report *in)
+{
+	int i;
+
+	fprintf(f, "%s %s, pid %d", in->product, in->version, in->pid);
+	for (i = 0; i < in->nports; i++)
+		fprintf(f, "%s%d", i ? "," : ", port ", in->ports[i]);
+	fprintf(f, " (%s)%s\n", in->exe, in->ended ? ": the process ended during the run" : "");
+}
+
+void render_table(FILE *f, const struct run_report *r, const struct inst_report *in)
+{
+	char b[9][16];
+	size_t i;
+
+	fprintf(f, "%-24s %10s %9s %9s %9s %9s %9s %9s %9s | %9s %9s\n", "COMMAND",
+		r->exact ? "CALLS" : "~CALLS", "TOTAL", "MEAN", "P50", "P90", "P99", "P99.9", "MAX",
+		"RESP-P50", "RESP-P99");
+	for (i = 0; i < in->ncmds; i++) {
+		const struct hist *e = &in->cmds[i].span[SPAN_EXEC], *s = &in->cmds[i].span[SPAN_RESPONSE];
+		double scale = r->exact ? 1.0 : r->scale;
+
+		if (!e->count && !s->count)
+			continue;
+		fprintf(f, "%-24s %10.0f %9s %9s %9s %9s %9s %9s %9s | %9s %9s\n", in->cmds[i].name,
+			(double)e->count * scale,
+			fmt_ns((double)e->sum_ns * scale, b[0], 16), fmt_ns(hist_mean(e), b[1], 16),
+			fmt_ns(hist_percentile(e, 50), b[2], 16), fmt_ns(hist_percentile(e, 90), b[3], 16),
+			fmt_ns(hist_percentile(e, 99), b[4], 16), fmt_ns(hist_percentile(e, 99.9), b[5], 16),
+			fmt_ns((double)e->max_ns, b[6], 16),
+			s->count ? fmt_ns(hist_percentile(s, 50), b[7], 16) : "-",
+			s->count ? fmt_ns(hist_percentile(s, 99), b[8], 16) : "-");
+	}
+}
+
+static void render_mode(FILE *f, const struct run_report *r)
+{
+	char a[16], b[16];
+
+	fprintf(f, "Traced for %.1f s. A probe hit costs %s here; an entry/return pair adds %s "
+		"to what it times (subtracted).\n", r->duration_s, fmt_ns(r->hit_ns, a, sizeof(a)),
+		fmt_ns(r->pair_bias_ns, b, sizeof(b)));
+	if (r->exact) {
+		fprintf(f, "Exact mode: every command was probed; counts are exact.\n");
+		return;
+	}
+	fprintf(f, "Sampled mode: probes attached %.2f s of %.1f s (%.2f%%) in %lu windows, "
+		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates (x%.1f of what was "
+		"seen, scaled by Redis's main-thread CPU time outside the windows); percentiles "
+		"come from %llu sampled commands (95%% ranges in --json).\n",
+		r->attached_s, r->duration_s, r->duration_s > 0 ? 100 * r->attached_s / r->duration_s : 0,
+		r->windows, r->budget * 100, r->scale, r->stats[STAT_CMD_HITS] + r->stats[STAT_PAIR_HITS]);
+}
+
+static void render_drops(FILE *f, const struct run_report *r)
+{
+	static const struct { int stat; const char *what; } drops[] = {
+		{ STAT_DROP_HIST_FULL, "samples lost to a full histogram map" },
+		{ STAT_DROP_NAME, "commands whose name could not be read" },
+		{ STAT_DROP_PENDING, "response spans dropped (over 32 commands per reply)" },
+		{ STAT_DROP_FD_FULL, "connections not tracked (connection map full)" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(drops); i++)
+		if (r->stats[drops[i].stat])
+			fprintf(f, "Dropped: %llu %s.\n", r->stats[drops[i].stat], drops[i].what);
+}
+
+void render_text(FILE *f, const struct run_report *r, int all_histograms)
+{
+	size_t i, j;
+
+	render_mode(f, r);
+	render_drops(f, r);
+	if (!r->ninsts)
+		fprintf(f, "No Redis instance was traced.\n");
+	for (i = 0; i < r->ninsts; i++) {
+		const struct inst_report *in = &r->insts[i];
+
+		fprintf(f, "\n");
+		inst_title(f, in);
+		fprintf(f, "Execution: the command's own run inside call(), as INFO commandstats and "
+			"SLOWLOG time it. Response: from the read() of the request to the write() of "
+			"its reply.\n\n");
+		if (!in->ncmds) {
+			fprintf(f, "No command was seen.\n");
+		} else {
+			render_table(f, r, in);
+			for (j = 0; j < in->ncmds && (all_histograms || j < 3); j++) {
+				if (!in->cmds[j].span[SPAN_EXEC].count)
+					continue;
+				fprintf(f, "\n%s execution (%llu %s):\n", in->cmds[j].name,
+					(unsigned long long)in->cmds[j].span[SPAN_EXEC].count,
+					r->exact ? "calls" : "sampled calls");
+				hist_print_log2(f, &in->cmds[j].span[SPAN_EXEC], "");
+			}
+		}
+		fprintf(f, "\n");
+		render_doctor(f, r, in);
+	}
+}
+
+/* Commands of one class over the threshold, from the histogram slots above
+ * it: how many, their mean and mean deviation (at slot midpoints). */
+struct spikes {
+	double n, sum, max;
+	double mids[HIST_SLOTS];
+	double counts[HIST_SLOTS];
+	char worst[CMD_NAME_LEN];
+	double worst_ns;
+};
+
+static void spikes_add(struct spikes *s, const struct cmd_stat *c, double threshold_ns, double scale)
+{
+	const struct hist *h = &c->span[SPAN_EXEC];
+	__u32 i;
+
+	for (i = 0; i < HIST_SLOTS; i++) {
+		double mid = hist_slot_low(i) + (hist_slot_width(i) - 1) / 2.0;
+
+		if (!h->slots[i] || hist_slot_low(i) + hist_slot_width(i) - 1 < threshold_ns)
+			continue;
+		if (mid > h->max_ns)
+			mid = (double)h->max_ns;
+		s->n += h->slots[i] * scale;
+		s->sum += h->slots[i] * scale * mid;
+		s->counts[i] += h->slots[i] * scale;
+		s->mids[i] = mid;
+	}
+	if (h->max_ns >= threshold_ns && h->max_ns > s->max) {
+		s->max = (double)h->max_ns;
+		snprintf(s->worst, sizeof(s->worst), "%s", c->name);
+	}
+}
+
+static void doctor_line(FILE *f, int *k, const char *event, const struct spikes *s, double duration_s)
+{
+	double avg = s->n ? s->sum / s->n : 0, dev = 0;
+	__u32 i;
+
+	for (i = 0; i < HIST_SLOTS; i++)
+		if (s->counts[i])
+			dev += s->counts[i] * fabs(s->mids[i] - avg);
+	dev = s->n ? dev / s->n : 0;
+	fprintf(f, "%d. %s: %.0f latency spikes (average %.0fms, mean deviation %.0fms, period %.2f sec). "
+		"Worst all time event %.0fms (%s).\n", ++*k, event, s->n, avg / 1e6, dev / 1e6,
+		s->n ? duration_s / s->n : 0, s->max / 1e6, s->worst);
+}
+
+void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
+{
+	struct spikes *cls = calloc(2, sizeof(*cls));	/* 0 command, 1 fast-command */
+	double thr = r->threshold_ms * 1e6, scale = r->exact ? 1.0 : r->scale;
+	char slow[256] = "";
+	size_t i, len = 0;
+	int k = 0;
+
+	if (!cls)
+		return;
+	for (i = 0; i < in->ncmds; i++) {
+		const struct cmd_stat *c = &in->cmds[i];
+		int fast = is_fast_command(c->name);
+
+		spikes_add(&cls[fast], c, thr, scale);
+		if (!fast && c->span[SPAN_EXEC].max_ns >= thr && len < sizeof(slow) - 40)
+			len += snprintf(slow + len, sizeof(slow) - len, "%s%s", len ? ", " : "", c->name);
+	}
+	fprintf(f, "Doctor (commands over %.0f ms, Redis's latency event names):\n", r->threshold_ms);
+	if (!cls[0].n && !cls[1].n) {
+		fprintf(f, "No latency spike was observed: no command ran %.0f ms or longer.\n", r->threshold_ms);
+		free(cls);
+		return;
+	}
+	fprintf(f, "I have observed latency spikes in this Redis instance.\n\n");
+	if (cls[0].n)
+		doctor_line(f, &k, "command", &cls[0], r->duration_s);
+	if (cls[1].n)
+		doctor_line(f, &k, "fast-command", &cls[1], r->duration_s);
+	fprintf(f, "\nI have a few advices for you:\n\n");
+	if (cls[0].n)
+		fprintf(f, "- Slow commands ran here (%s). Check SLOWLOG and use incremental forms "
+			"where they exist (SCAN for KEYS, HSCAN/SSCAN/ZSCAN for whole-collection reads); "
+			"deleting large objects blocks too (UNLINK frees them in the background).\n", slow);
+	if (cls[1].n)
+		fprintf(f, "- Commands Redis flags as fast (O(1) or O(log N)) took over %.0f ms: "
+			"this usually means Redis did not get the CPU (a loaded host, a noisy neighbour, "
+			"swapping or a slow VM); check 'redis-cli --intrinsic-latency 100'.\n",
+			r->threshold_ms);
+	free(cls);
+}

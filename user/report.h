@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What a run measured, as plain structs, and its renderers. Renderers take a
+ * FILE * and never touch libbpf, so tests render into memory and compare. */
+#ifndef REDLAT_REPORT_H
+#define REDLAT_REPORT_H
+
+#include <stdio.h>
+#include <sys/types.h>
+#include "commands.h"
+#include "procs.h"
+
+struct cmd_stat {
+	char name[CMD_NAME_LEN];
+	struct hist span[SPAN_MAX];
+};
+
+struct inst_report {
+	pid_t pid;
+	char exe[PATH_MAX];
+	char version[32];
+	char product[16];
+	int ports[MAX_PORTS];
+	int nports;
+	int ended;		/* the process went away during the run */
+	char probes[256];	/* where it was probed, for the record */
+	struct cmd_stat *cmds;
+	size_t ncmds, cap;
+};
+
+struct run_report {
+	int exact;
+	double duration_s;
+	double hit_ns;		/* measured cost of one probe hit */
+	double pair_bias_ns;	/* measured bias of an entry/return pair */
+	/* sampled mode */
+	double budget;
+	double attached_s;
+	unsigned long windows;
+	double scale;		/* sampled count * scale = estimated count */
+	unsigned long long stats[STAT_MAX];
+	struct inst_report *insts;
+	size_t ninsts;
+	double threshold_ms;	/* latency-monitor-threshold of the doctor section */
+};
+
+/* Find or add a command of an instance. NULL on allocation failure. */
+struct cmd_stat *inst_cmd(struct inst_report *in, const char *name);
+/* Sort commands by total execution time, largest first. */
+void inst_sort(struct inst_report *in);
+void run_report_free(struct run_report *r);
+
+/* Table of one instance (name, count, total, mean, p50, p90, p99, p99.9,
+ * max, for execution and response). */
+void render_table(FILE *f, const struct run_report *r, const struct inst_report *in);
+/* The whole end-of-run report: header, tables, histograms, doctor. */
+void render_text(FILE *f, const struct run_report *r, int all_histograms);
+/* The LATENCY DOCTOR-style section. */
+void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in);
+int render_json(FILE *f, const struct run_report *r);
+
+/* Redis's command / fast-command classes: 1 if the command carries the
+ * CMD_FAST flag in Redis 7. */
+int is_fast_command(const char *name);
+
+#endif

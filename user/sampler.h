@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sampled mode: when to attach the per-command probes, and how to scale
+ * what they saw. Pure arithmetic, no BPF, so it is tested on its own.
+ *
+ * A probe hit costs c ns of Redis's main thread. In a window of w ns with h
+ * hits the probes take f = h*c/w of Redis's time; attached for a share d of
+ * the run, they take f*d on average. d = budget/f keeps that at the budget. */
+#ifndef REDLAT_SAMPLER_H
+#define REDLAT_SAMPLER_H
+
+#include <stdint.h>
+
+struct sampler {
+	double budget;		/* share of Redis's time, 0.02 = 2% */
+	double window_ns;	/* attached span of one window */
+	double max_gap_ns;	/* never wait longer than this between windows */
+	/* totals over the run */
+	double attached_ns;
+	double detached_ns;
+	double est_commands;	/* commands estimated to have run, all windows + gaps */
+	uint64_t sampled_commands;
+	uint64_t windows;
+};
+
+void sampler_init(struct sampler *s, double budget, double window_ns, double max_gap_ns);
+
+/* After a window: hits is the probe hits in it, probe_ns their cost on this
+ * host. Returns how long to stay detached (ns). */
+double sampler_gap_ns(const struct sampler *s, double hits, double probe_ns, double window_ns);
+
+/* Commands that ran untraced in a gap, estimated from the main thread's CPU
+ * use: a window tells the CPU a command costs without the probes
+ * ((cpu_in - hits*probe_ns) / hits); the gap's CPU time divided by it is the
+ * commands it ran. Right whether Redis was saturated or idle. */
+double sampler_gap_commands(double hits, double probe_ns, double cpu_in_ns, double cpu_gap_ns);
+
+/* Account a window (its hits) and the gap after it. */
+void sampler_account(struct sampler *s, double window_ns, uint64_t hits, double gap_ns, double gap_commands);
+
+/* Multiply a sampled count by this to estimate the run's count (1 when
+ * everything was seen). */
+double sampler_scale(const struct sampler *s);
+
+#endif

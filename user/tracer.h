@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The BPF side of a run: load, attach, detach, read the maps. */
+#ifndef REDLAT_TRACER_H
+#define REDLAT_TRACER_H
+
+#include <stddef.h>
+#include "report.h"
+#include "target.h"
+
+#define MAX_TP_LINKS 8
+
+struct commands_bpf;
+
+struct tracer {
+	struct commands_bpf *skel;
+	struct target *targets;
+	int ntargets;
+	struct bpf_link *tp_links[MAX_TP_LINKS];
+	int ntp;
+	int attached;
+};
+
+int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
+		char *err, size_t errlen);
+/* Attach every probe of every live target (a new sampling window). */
+int tracer_attach(struct tracer *t, char *err, size_t errlen);
+void tracer_detach(struct tracer *t);
+/* Cumulative histograms so far, into r's instances (created in target
+ * order on first use). */
+int tracer_collect(struct tracer *t, struct run_report *r);
+void tracer_stats(struct tracer *t, unsigned long long *stats);
+void tracer_close(struct tracer *t);
+
+#endif

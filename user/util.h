@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef REDLAT_UTIL_H
+#define REDLAT_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whole-string parsers: "12abc", "", overflow and out-of-range all fail. */
+int parse_long(const char *s, long min, long max, long *out);
+int parse_double(const char *s, double min, double max, double *out);
+
+uint64_t now_ns(void);	/* CLOCK_MONOTONIC, the clock bpf_ktime_get_ns reads */
+
+/* "812ns", "3.41us", "12.0ms", "1.52s": three significant figures. */
+const char *fmt_ns(double ns, char *buf, size_t len);
+
+#endif
