@@ -30,6 +30,10 @@ const volatile __u64 pair_bias_ns = 0;
 /* Sampling window, bumped by user space each time it attaches: state
  * left from an earlier window is stale. */
 __u32 gen = 0;
+/* Set while a window is open. Detaching a uprobe is not instant: hits keep
+ * coming for a while after bpf_link__destroy() returns (seen here: tens of
+ * ms), and must not count as sampled. */
+__u32 enabled = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -236,6 +240,10 @@ int BPF_KPROBE(slowlog_site, void *client, void **argv, int argc, long long dura
 {
 	char name[CMD_NAME_LEN] = {};
 
+	if (!enabled) {
+		stat_inc(STAT_LATE_HITS);
+		return 0;
+	}
 	stat_inc(STAT_CMD_HITS);
 	if (command_name(bpf_get_current_pid_tgid() >> 32, argv, argc, name)) {
 		stat_inc(STAT_DROP_NAME);
@@ -251,6 +259,8 @@ int BPF_KPROBE(skip_entry)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 ts = bpf_ktime_get_ns();
 
+	if (!enabled)
+		return 0;
 	bpf_map_update_elem(&skip_start, &tid, &ts, BPF_ANY);
 	return 0;
 }
@@ -357,7 +367,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u64 pid_tgid;
 	__u32 tgid, fd;
 
-	if (id != NR_read && id != NR_write && id != NR_writev && id != NR_close)
+	if (!enabled || (id != NR_read && id != NR_write && id != NR_writev && id != NR_close))
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	tgid = pid_tgid >> 32;
@@ -382,7 +392,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid;
 
-	if (BPF_CORE_READ(regs, orig_ax) != NR_read)
+	if (!enabled || BPF_CORE_READ(regs, orig_ax) != NR_read)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!is_target(pid_tgid >> 32))

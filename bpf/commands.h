@@ -37,6 +37,7 @@ enum redlat_stat {
 	STAT_DROP_NAME,       /* command name unreadable */
 	STAT_DROP_PENDING,    /* more commands than MAX_PENDING in one reply */
 	STAT_DROP_FD_FULL,    /* per-connection map full */
+	STAT_LATE_HITS,       /* hits after a window closed, while detaching */
 	STAT_MAX,
 };
 

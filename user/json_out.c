@@ -16,7 +16,8 @@ static void add_int(json_object *o, const char *k, long long v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
-static json_object *span_json(const struct hist *h, const struct run_report *r)
+static json_object *span_json(const struct hist *h, const struct run_report *r,
+			      const struct cmd_stat *c)
 {
 	static const struct { const char *key; double p; } pcts[] = {
 		{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p999_ns", 99.9 },
@@ -33,8 +34,11 @@ static json_object *span_json(const struct hist *h, const struct run_report *r)
 	if (!r->exact) {
 		json_object *ci = json_object_new_object();
 
-		add_double(o, "estimated_count", h->count * r->scale);
-		add_double(o, "estimated_total_ns", h->sum_ns * r->scale);
+		double scale = c->span[SPAN_EXEC].count ?
+			cmd_est_count(r, c) / c->span[SPAN_EXEC].count : 0;
+
+		add_double(o, "estimated_count", h->count * scale);
+		add_double(o, "estimated_total_ns", h->sum_ns * scale);
 		for (i = 0; i < ARRAY_SIZE(pcts); i++) {
 			json_object *range = json_object_new_array();
 			double lo, hi;
@@ -54,7 +58,7 @@ int render_json(FILE *f, const struct run_report *r)
 	static const char *const stat_keys[STAT_MAX] = {
 		"command_probe_hits", "pair_probe_hits", "syscall_hits",
 		"dropped_hist_full", "dropped_name_unreadable", "dropped_pending_full",
-		"dropped_fd_full",
+		"dropped_fd_full", "late_hits",
 	};
 	json_object *root = json_object_new_object(), *insts = json_object_new_array();
 	json_object *probe = json_object_new_object(), *stats = json_object_new_object();
@@ -96,8 +100,8 @@ int render_json(FILE *f, const struct run_report *r)
 			json_object *c = json_object_new_object();
 
 			json_object_object_add(c, "name", json_object_new_string(in->cmds[j].name));
-			json_object_object_add(c, "execution", span_json(&in->cmds[j].span[SPAN_EXEC], r));
-			json_object_object_add(c, "response", span_json(&in->cmds[j].span[SPAN_RESPONSE], r));
+			json_object_object_add(c, "execution", span_json(&in->cmds[j].span[SPAN_EXEC], r, &in->cmds[j]));
+			json_object_object_add(c, "response", span_json(&in->cmds[j].span[SPAN_RESPONSE], r, &in->cmds[j]));
 			json_object_array_add(cmds, c);
 		}
 		json_object_object_add(o, "commands", cmds);

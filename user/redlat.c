@@ -22,8 +22,8 @@
 #include "util.h"
 
 #define PROC_ROOT "/proc"
-#define WINDOW_NS 200e6		/* a sampling window */
-#define MAX_GAP_NS 10e9		/* longest wait between two windows */
+#define WINDOW_NS 20e6		/* a sampling window */
+#define MAX_GAP_NS 60e9		/* longest wait between two windows */
 #define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 #define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
 
@@ -109,6 +109,31 @@ static double main_thread_cpu_ns(const struct target *t, int n)
 	return sum;
 }
 
+/* read() calls of the targets so far (/proc/PID/io syscr). */
+static double reads_so_far(const struct target *t, int n)
+{
+	double sum = 0;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		char path[64], line[128];
+		unsigned long long v;
+		FILE *f;
+
+		if (t[k].ended)
+			continue;
+		snprintf(path, sizeof(path), PROC_ROOT "/%d/io", t[k].proc.pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "syscr: %llu", &v) == 1)
+				sum += (double)v;
+		fclose(f);
+	}
+	return sum;
+}
+
 static int find_targets(const struct config *cfg, struct target **out)
 {
 	struct redis_proc procs[MAX_TARGETS];
@@ -165,61 +190,210 @@ static int check_alive(struct target *t, int n)
 	return alive;
 }
 
-/* The table of what happened since the last interval. */
-static void print_interval(struct tracer *tr, struct run_report *prev, const struct run_report *base)
+static void copy_report(struct run_report *dst, const struct run_report *src)
 {
-	struct run_report cur = *base, delta = *base;
+	size_t i;
+
+	run_report_free(dst);
+	dst->insts = calloc(src->ninsts, sizeof(*dst->insts));
+	if (!dst->insts)
+		return;
+	dst->ninsts = src->ninsts;
+	for (i = 0; i < src->ninsts; i++) {
+		dst->insts[i] = src->insts[i];
+		dst->insts[i].cmds = malloc(src->insts[i].ncmds * sizeof(struct cmd_stat) + 1);
+		dst->insts[i].cap = dst->insts[i].cmds ? src->insts[i].ncmds : 0;
+		dst->insts[i].ncmds = dst->insts[i].cap;
+		if (dst->insts[i].cmds)
+			memcpy(dst->insts[i].cmds, src->insts[i].cmds, dst->insts[i].ncmds * sizeof(struct cmd_stat));
+	}
+}
+
+/* The table of what happened since the last interval. */
+static void print_interval(struct tracer *tr, struct run_report *r, struct run_report *prev)
+{
+	struct run_report delta = *r;
 	time_t now = time(NULL);
 	char ts[16];
 	size_t i, j;
 
-	cur.insts = NULL;
-	cur.ninsts = 0;
-	if (tracer_collect(tr, &cur))
+	if (tracer_collect(tr, r))
 		return;
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
 	printf("\n%s\n", ts);
-	delta.insts = calloc(cur.ninsts, sizeof(*delta.insts));
-	delta.ninsts = delta.insts ? cur.ninsts : 0;
+	delta.insts = calloc(r->ninsts, sizeof(*delta.insts));
+	delta.ninsts = delta.insts ? r->ninsts : 0;
 	for (i = 0; i < delta.ninsts; i++) {
-		struct inst_report *c = &cur.insts[i], *d = &delta.insts[i];
+		struct inst_report *c = &r->insts[i], *d = &delta.insts[i];
+		struct inst_report *p = i < prev->ninsts ? &prev->insts[i] : NULL;
 
 		*d = *c;
 		d->cmds = NULL;
 		d->ncmds = d->cap = 0;
 		for (j = 0; j < c->ncmds; j++) {
-			struct cmd_stat *pc = prev->ninsts > i ? inst_cmd(&prev->insts[i], c->cmds[j].name) : NULL;
-			struct cmd_stat *dc = inst_cmd(d, c->cmds[j].name);
+			const struct cmd_stat *cc = &c->cmds[j];
+			struct cmd_stat zero = {}, *pc = p ? inst_cmd(p, cc->name) : &zero;
+			struct cmd_stat *dc = inst_cmd(d, cc->name);
 			int s;
 
 			if (!pc || !dc)
 				continue;
 			for (s = 0; s < SPAN_MAX; s++)
-				hist_delta(&dc->span[s], &c->cmds[j].span[s], &pc->span[s]);
+				hist_delta(&dc->span[s], &cc->span[s], &pc->span[s]);
+			dc->est_count = cc->est_count - pc->est_count;
+			dc->est_sum_ns = cc->est_sum_ns - pc->est_sum_ns;
 		}
 		inst_sort(d);
 		render_table(stdout, &delta, d);
 	}
 	fflush(stdout);
 	run_report_free(&delta);
-	run_report_free(prev);
-	*prev = cur;
+	copy_report(prev, r);
+}
+
+/* Sampled mode's state between windows. */
+struct windows {
+	struct sampler smp;
+	int in_gap;
+	double start, cpu0, reads0, cmds0, hits0;	/* of the window or gap in progress */
+	double cmds, cost, cpu_in, reads_in, len;	/* of the last closed window */
+	double next_attach;
+};
+
+static double tp_hit_ratio = 0.1;	/* a syscall tracepoint hit, in uprobe hits */
+
+/* Commands seen so far, and the probe hits they cost, counting a pair as
+ * two hits and a tracepoint hit at its cost relative to a uprobe's. */
+static void probe_counts(struct tracer *tr, double *cmds, double *hits)
+{
+	unsigned long long st[STAT_MAX];
+
+	tracer_stats(tr, st);
+	*cmds = (double)st[STAT_CMD_HITS] + (double)st[STAT_PAIR_HITS];
+	*hits = (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] +
+		(double)st[STAT_LATE_HITS] + tp_hit_ratio * (double)st[STAT_SYSCALL_HITS];
+}
+
+static void weigh(struct tracer *tr, struct run_report *r, double weight)
+{
+	size_t i;
+
+	tracer_collect(tr, r);
+	for (i = 0; i < r->ninsts; i++)
+		inst_weigh(&r->insts[i], weight);
+}
+
+static void window_open(struct windows *w, struct tracer *tr, double now)
+{
+	w->in_gap = 0;
+	w->start = now;
+	w->cpu0 = main_thread_cpu_ns(tr->targets, tr->ntargets);
+	w->reads0 = reads_so_far(tr->targets, tr->ntargets);
+	probe_counts(tr, &w->cmds0, &w->hits0);
+}
+
+/* Close the window in progress: what it saw and what that cost Redis. */
+static void window_close(struct windows *w, struct tracer *tr, double now, double hit_ns)
+{
+	double cmds, hits;
+
+	probe_counts(tr, &cmds, &hits);
+	w->cmds = cmds - w->cmds0;
+	w->cost = (hits - w->hits0) * hit_ns;
+	w->cpu_in = main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0;
+	w->reads_in = reads_so_far(tr->targets, tr->ntargets) - w->reads0;
+	w->len = now - w->start;
+}
+
+/* Add what detaching cost to the window just closed: hits while the probes
+ * came off, and the time it took. What it saw (commands, reads, CPU) stays. */
+static void window_late(struct windows *w, struct tracer *tr, double now, double hit_ns)
+{
+	double cmds, hits;
+
+	probe_counts(tr, &cmds, &hits);
+	w->cost = (hits - w->hits0) * hit_ns;
+	w->len = now - w->start;
+}
+
+/* The gap after a window ends (or the run does): weigh that window's
+ * samples by the commands estimated to have run in it and in the gap. */
+static void gap_close(struct windows *w, struct tracer *tr, struct run_report *r, double now)
+{
+	double cmds = sampler_gap_commands_io(w->cmds, w->reads_in,
+					      reads_so_far(tr->targets, tr->ntargets) - w->reads0);
+
+	if (cmds < 0)
+		cmds = sampler_gap_commands(w->cmds, w->cost, w->cpu_in,
+					    main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0);
+
+	if (verbose)
+		fprintf(stderr, "window: %.0f cmds, %.0f reads, %.1f ms; gap: %.1f ms, %.0f reads, ~%.0f cmds\n", w->cmds, w->reads_in, w->len / 1e6, (now - w->start) / 1e6, reads_so_far(tr->targets, tr->ntargets) - w->reads0, cmds);
+	weigh(tr, r, w->cmds > 0 ? (w->cmds + cmds) / w->cmds : 1);
+	sampler_account(&w->smp, w->len, (uint64_t)w->cmds, now - w->start, cmds);
+	w->in_gap = 0;
+}
+
+/* Returns -1 when re-attaching failed. */
+static int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, double now,
+			double hit_ns, char *err, size_t errlen)
+{
+	if (!w->in_gap && now - w->start >= WINDOW_NS) {
+		double gap;
+
+		window_close(w, tr, now, hit_ns);
+		gap = sampler_gap_ns(&w->smp, w->cost, w->len);
+		if (gap < 1e6) {	/* within budget: stay attached */
+			weigh(tr, r, 1);
+			sampler_account(&w->smp, w->len, (uint64_t)w->cmds, 0, 0);
+			window_open(w, tr, now);
+			return 0;
+		}
+		/* Redis keeps trapping while the probes come off: that is this
+		 * window's cost too. */
+		tracer_detach(tr);
+		now = (double)now_ns();
+		window_late(w, tr, now, hit_ns);
+		gap = sampler_gap_ns(&w->smp, w->cost, w->len);
+		w->in_gap = 1;
+		w->start = now;
+		w->cpu0 = main_thread_cpu_ns(tr->targets, tr->ntargets);
+		w->reads0 = reads_so_far(tr->targets, tr->ntargets);
+		w->next_attach = now + gap;
+	}
+	if (w->in_gap && now >= w->next_attach) {
+		gap_close(w, tr, r, now);
+		if (tracer_attach(tr, err, errlen))
+			return -1;
+		window_open(w, tr, now);
+	}
+	return 0;
+}
+
+static void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now,
+			   double hit_ns)
+{
+	if (w->in_gap) {
+		gap_close(w, tr, r, now);
+		return;
+	}
+	window_close(w, tr, now, hit_ns);
+	weigh(tr, r, 1);
+	sampler_account(&w->smp, w->len, (uint64_t)w->cmds, 0, 0);
 }
 
 int main(int argc, char **argv)
 {
 	struct run_report report = { .threshold_ms = DOCTOR_THRESHOLD_MS }, prev = {};
-	struct sampler smp;
 	struct tracer tr = {};
 	struct target *targets = NULL;
+	struct windows win = {};
 	struct calib cal;
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double win_start = 0, win_cpu = 0, gap_start = 0, gap_cpu = 0, last_hits = 0, last_win = 0;
-	double last_cpu_in = 0, start, next_interval, next_alive, next_attach = 0, win_hits0 = 0;
-	unsigned long long st[STAT_MAX];
+	double start, next_interval, next_alive;
 	char err[512];
-	int n, rc = 1, printed = 0, in_gap = 0;
+	int n, rc = 1, printed = 0;
 
 	switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
 	case 1:
@@ -252,17 +426,17 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	report.exact = cfg.exact;
+	tp_hit_ratio = TP_HIT_NS / cal.hit_ns;
 	report.hit_ns = cal.hit_ns;
 	report.pair_bias_ns = cal.pair_bias_ns;
 	report.budget = cfg.budget_pct / 100;
-	sampler_init(&smp, report.budget, WINDOW_NS, MAX_GAP_NS);
+	sampler_init(&win.smp, report.budget, WINDOW_NS, MAX_GAP_NS);
 	if (tracer_attach(&tr, err, sizeof(err))) {
 		die_line("%s", err);
 		goto out;
 	}
 	start = (double)now_ns();
-	win_start = start;
-	win_cpu = main_thread_cpu_ns(targets, n);
+	window_open(&win, &tr, start);
 	next_interval = start + cfg.interval_s * 1e9;
 	next_alive = start + 0.5e9;
 	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
@@ -279,46 +453,13 @@ int main(int argc, char **argv)
 			if (!check_alive(targets, n))
 				break;
 		}
-		if (!cfg.exact && tr.attached && now - win_start >= WINDOW_NS) {
-			double gap;
-
-			tracer_stats(&tr, st);
-			last_hits = st[STAT_CMD_HITS] + st[STAT_PAIR_HITS] - win_hits0;
-			last_cpu_in = main_thread_cpu_ns(targets, n) - win_cpu;
-			last_win = now - win_start;
-			gap = sampler_gap_ns(&smp, last_hits + 2.0 * 0, cal.hit_ns, last_win);
-			if (gap >= 1e6) {
-				tracer_detach(&tr);
-				in_gap = 1;
-				gap_start = now;
-				gap_cpu = main_thread_cpu_ns(targets, n);
-				next_attach = now + gap;
-			} else {
-				sampler_account(&smp, last_win, (uint64_t)last_hits, 0, 0);
-				win_start = now;
-				win_cpu += last_cpu_in;
-				win_hits0 += last_hits;
-			}
-		}
-		if (in_gap && now >= next_attach) {
-			double cpu = main_thread_cpu_ns(targets, n);
-
-			sampler_account(&smp, last_win, (uint64_t)last_hits, now - gap_start,
-					sampler_gap_commands(last_hits, cal.hit_ns, last_cpu_in, cpu - gap_cpu));
-			in_gap = 0;
-			if (tracer_attach(&tr, err, sizeof(err))) {
-				die_line("%s", err);
-				goto out;
-			}
-			tracer_stats(&tr, st);
-			win_hits0 = st[STAT_CMD_HITS] + st[STAT_PAIR_HITS];
-			win_start = now;
-			win_cpu = main_thread_cpu_ns(targets, n);
+		if (!cfg.exact && windows_step(&win, &tr, &report, now, cal.hit_ns, err, sizeof(err))) {
+			die_line("%s", err);
+			goto out;
 		}
 		if (cfg.interval_s && now >= next_interval && !cfg.json) {
-			report.scale = cfg.exact ? 1 : sampler_scale(&smp);
 			report.duration_s = (now - start) / 1e9;
-			print_interval(&tr, &prev, &report);
+			print_interval(&tr, &report, &prev);
 			next_interval += cfg.interval_s * 1e9;
 			if (cfg.count && ++printed >= cfg.count)
 				break;
@@ -326,32 +467,20 @@ int main(int argc, char **argv)
 		usleep(10000);
 	}
 
-	/* close the books on the window or gap in progress */
-	if (!cfg.exact) {
-		double now = (double)now_ns();
-
-		if (in_gap)
-			sampler_account(&smp, last_win, (uint64_t)last_hits, now - gap_start,
-					sampler_gap_commands(last_hits, cal.hit_ns, last_cpu_in,
-							     main_thread_cpu_ns(targets, n) - gap_cpu));
-		else if (tr.attached) {
-			tracer_stats(&tr, st);
-			sampler_account(&smp, now - win_start,
-					st[STAT_CMD_HITS] + st[STAT_PAIR_HITS] - (uint64_t)win_hits0, 0, 0);
-		}
-	}
+	if (!cfg.exact)
+		windows_finish(&win, &tr, &report, (double)now_ns(), cal.hit_ns);
 	report.duration_s = ((double)now_ns() - start) / 1e9;
 	tracer_collect(&tr, &report);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);
-	report.attached_s = smp.attached_ns / 1e9;
-	report.windows = smp.windows;
-	report.scale = cfg.exact ? 1 : sampler_scale(&smp);
+	report.attached_s = win.smp.attached_ns / 1e9;
+	report.windows = win.smp.windows;
+	report.scale = cfg.exact ? 1 : sampler_scale(&win.smp);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);
 	if (cfg.json)
 		render_json(stdout, &report);
-	else if (!cfg.interval_s || printed == 0 || !cfg.count)
+	else if (!cfg.interval_s || !cfg.count)
 		render_text(stdout, &report, cfg.histograms);
 	rc = 0;
 out:

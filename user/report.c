@@ -30,12 +30,39 @@ struct cmd_stat *inst_cmd(struct inst_report *in, const char *name)
 	return c;
 }
 
+void inst_weigh(struct inst_report *in, double weight)
+{
+	size_t i;
+
+	for (i = 0; i < in->ncmds; i++) {
+		struct cmd_stat *c = &in->cmds[i];
+		const struct hist *e = &c->span[SPAN_EXEC];
+
+		c->est_count += (double)(e->count - c->seen_count) * weight;
+		c->est_sum_ns += (double)(e->sum_ns - c->seen_sum_ns) * weight;
+		c->seen_count = e->count;
+		c->seen_sum_ns = e->sum_ns;
+	}
+}
+
+double cmd_est_count(const struct run_report *r, const struct cmd_stat *c)
+{
+	return r->exact ? (double)c->span[SPAN_EXEC].count : c->est_count;
+}
+
+double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c)
+{
+	return r->exact ? (double)c->span[SPAN_EXEC].sum_ns : c->est_sum_ns;
+}
+
 static int by_total(const void *a, const void *b)
 {
 	const struct cmd_stat *x = a, *y = b;
+	double tx = x->est_sum_ns + x->span[SPAN_EXEC].sum_ns;
+	double ty = y->est_sum_ns + y->span[SPAN_EXEC].sum_ns;
 
-	if (x->span[SPAN_EXEC].sum_ns != y->span[SPAN_EXEC].sum_ns)
-		return x->span[SPAN_EXEC].sum_ns > y->span[SPAN_EXEC].sum_ns ? -1 : 1;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -66,6 +93,13 @@ static void inst_title(FILE *f, const struct inst_report *in)
 	fprintf(f, " (%s)%s\n", in->exe, in->ended ? ": the process ended during the run" : "");
 }
 
+/* Execution times come from Redis's microsecond clock: 0 is a command that
+ * began and ended within one tick. */
+static const char *fmt_exec(double ns, char *buf)
+{
+	return ns < 1 ? "<1us" : fmt_ns(ns, buf, 16);
+}
+
 void render_table(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
 	char b[9][16];
@@ -75,17 +109,17 @@ void render_table(FILE *f, const struct run_report *r, const struct inst_report 
 		r->exact ? "CALLS" : "~CALLS", "TOTAL", "MEAN", "P50", "P90", "P99", "P99.9", "MAX",
 		"RESP-P50", "RESP-P99");
 	for (i = 0; i < in->ncmds; i++) {
-		const struct hist *e = &in->cmds[i].span[SPAN_EXEC], *s = &in->cmds[i].span[SPAN_RESPONSE];
-		double scale = r->exact ? 1.0 : r->scale;
+		const struct cmd_stat *c = &in->cmds[i];
+		const struct hist *e = &c->span[SPAN_EXEC], *s = &c->span[SPAN_RESPONSE];
 
 		if (!e->count && !s->count)
 			continue;
-		fprintf(f, "%-24s %10.0f %9s %9s %9s %9s %9s %9s %9s | %9s %9s\n", in->cmds[i].name,
-			(double)e->count * scale,
-			fmt_ns((double)e->sum_ns * scale, b[0], 16), fmt_ns(hist_mean(e), b[1], 16),
-			fmt_ns(hist_percentile(e, 50), b[2], 16), fmt_ns(hist_percentile(e, 90), b[3], 16),
-			fmt_ns(hist_percentile(e, 99), b[4], 16), fmt_ns(hist_percentile(e, 99.9), b[5], 16),
-			fmt_ns((double)e->max_ns, b[6], 16),
+		fprintf(f, "%-24s %10.0f %9s %9s %9s %9s %9s %9s %9s | %9s %9s\n", c->name,
+			cmd_est_count(r, c),
+			fmt_ns(cmd_est_sum(r, c), b[0], 16), fmt_ns(hist_mean(e), b[1], 16),
+			fmt_exec(hist_percentile(e, 50), b[2]), fmt_exec(hist_percentile(e, 90), b[3]),
+			fmt_exec(hist_percentile(e, 99), b[4]), fmt_exec(hist_percentile(e, 99.9), b[5]),
+			fmt_exec((double)e->max_ns, b[6]),
 			s->count ? fmt_ns(hist_percentile(s, 50), b[7], 16) : "-",
 			s->count ? fmt_ns(hist_percentile(s, 99), b[8], 16) : "-");
 	}
@@ -95,6 +129,8 @@ static void render_mode(FILE *f, const struct run_report *r)
 {
 	char a[16], b[16];
 
+	fprintf(f, "Execution times are Redis's own (its microsecond clock, as commandstats): "
+		"<1us is a command within one tick; means stay exact.\n");
 	fprintf(f, "Traced for %.1f s. A probe hit costs %s here; an entry/return pair adds %s "
 		"to what it times (subtracted).\n", r->duration_s, fmt_ns(r->hit_ns, a, sizeof(a)),
 		fmt_ns(r->pair_bias_ns, b, sizeof(b)));
@@ -103,9 +139,10 @@ static void render_mode(FILE *f, const struct run_report *r)
 		return;
 	}
 	fprintf(f, "Sampled mode: probes attached %.2f s of %.1f s (%.2f%%) in %lu windows, "
-		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates (x%.1f of what was "
-		"seen, scaled by Redis's main-thread CPU time outside the windows); percentiles "
-		"come from %llu sampled commands (95%% ranges in --json).\n",
+		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates: each window's "
+		"commands weighted by the read() calls Redis made in the gap after it (%.1f "
+		"commands per one seen). Percentiles come from the %llu sampled commands "
+		"(95%% ranges in --json).\n",
 		r->attached_s, r->duration_s, r->duration_s > 0 ? 100 * r->attached_s / r->duration_s : 0,
 		r->windows, r->budget * 100, r->scale, r->stats[STAT_CMD_HITS] + r->stats[STAT_PAIR_HITS]);
 }
@@ -169,8 +206,10 @@ struct spikes {
 	double worst_ns;
 };
 
-static void spikes_add(struct spikes *s, const struct cmd_stat *c, double threshold_ns, double scale)
+static void spikes_add(struct spikes *s, const struct run_report *r, const struct cmd_stat *c,
+		       double threshold_ns)
 {
+	double scale = c->span[SPAN_EXEC].count ? cmd_est_count(r, c) / c->span[SPAN_EXEC].count : 1;
 	const struct hist *h = &c->span[SPAN_EXEC];
 	__u32 i;
 
@@ -209,7 +248,7 @@ static void doctor_line(FILE *f, int *k, const char *event, const struct spikes 
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
 	struct spikes *cls = calloc(2, sizeof(*cls));	/* 0 command, 1 fast-command */
-	double thr = r->threshold_ms * 1e6, scale = r->exact ? 1.0 : r->scale;
+	double thr = r->threshold_ms * 1e6;
 	char slow[256] = "";
 	size_t i, len = 0;
 	int k = 0;
@@ -220,7 +259,7 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		const struct cmd_stat *c = &in->cmds[i];
 		int fast = is_fast_command(c->name);
 
-		spikes_add(&cls[fast], c, thr, scale);
+		spikes_add(&cls[fast], r, c, thr);
 		if (!fast && c->span[SPAN_EXEC].max_ns >= thr && len < sizeof(slow) - 40)
 			len += snprintf(slow + len, sizeof(slow) - len, "%s%s", len ? ", " : "", c->name);
 	}

@@ -12,6 +12,10 @@
 struct cmd_stat {
 	char name[CMD_NAME_LEN];
 	struct hist span[SPAN_MAX];
+	/* sampled mode: executions estimated for the whole run, each window's
+	 * samples weighted by the commands that ran in it and the gap after it */
+	double est_count, est_sum_ns;
+	__u64 seen_count, seen_sum_ns;	/* samples already weighted */
 };
 
 struct inst_report {
@@ -36,12 +40,18 @@ struct run_report {
 	double budget;
 	double attached_s;
 	unsigned long windows;
-	double scale;		/* sampled count * scale = estimated count */
+	double scale;		/* estimated commands / sampled commands */
 	unsigned long long stats[STAT_MAX];
 	struct inst_report *insts;
 	size_t ninsts;
 	double threshold_ms;	/* latency-monitor-threshold of the doctor section */
 };
+
+/* Sampled mode: weigh the samples gathered since the last call. */
+void inst_weigh(struct inst_report *in, double weight);
+/* Estimated executions and their total time (exact mode: the counts). */
+double cmd_est_count(const struct run_report *r, const struct cmd_stat *c);
+double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c);
 
 /* Find or add a command of an instance. NULL on allocation failure. */
 struct cmd_stat *inst_cmd(struct inst_report *in, const char *name);

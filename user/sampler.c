@@ -10,13 +10,13 @@ void sampler_init(struct sampler *s, double budget, double window_ns, double max
 	s->max_gap_ns = max_gap_ns;
 }
 
-double sampler_gap_ns(const struct sampler *s, double hits, double probe_ns, double window_ns)
+double sampler_gap_ns(const struct sampler *s, double probe_ns, double window_ns)
 {
 	double f, duty, gap;
 
 	if (window_ns <= 0)
 		return 0;
-	f = hits * probe_ns / window_ns;
+	f = probe_ns / window_ns;
 	if (f <= s->budget)
 		return 0;	/* cheap enough to stay attached */
 	duty = s->budget / f;
@@ -24,21 +24,28 @@ double sampler_gap_ns(const struct sampler *s, double hits, double probe_ns, dou
 	return gap > s->max_gap_ns ? s->max_gap_ns : gap;
 }
 
-double sampler_gap_commands(double hits, double probe_ns, double cpu_in_ns, double cpu_gap_ns)
+double sampler_gap_commands(double cmds, double probe_ns, double cpu_in_ns, double cpu_gap_ns)
 {
 	double per_cmd;
 
-	if (hits <= 0)
+	if (cmds <= 0)
 		return 0;
-	per_cmd = (cpu_in_ns - hits * probe_ns) / hits;
+	per_cmd = (cpu_in_ns - probe_ns) / cmds;
 	/* The probe cost is a start-up measurement: when it exceeds what the
 	 * window used, fall back to a quarter of the window's per-command CPU
 	 * rather than divide by zero or a negative. */
-	if (per_cmd <= cpu_in_ns / hits / 4)
-		per_cmd = cpu_in_ns / hits / 4;
+	if (per_cmd <= cpu_in_ns / cmds / 4)
+		per_cmd = cpu_in_ns / cmds / 4;
 	if (per_cmd <= 0)
 		return 0;
 	return cpu_gap_ns / per_cmd;
+}
+
+double sampler_gap_commands_io(double cmds, double reads_in, double reads_gap)
+{
+	if (reads_in <= 0 || cmds <= 0)
+		return -1;
+	return cmds / reads_in * reads_gap;
 }
 
 void sampler_account(struct sampler *s, double window_ns, uint64_t hits, double gap_ns, double gap_commands)

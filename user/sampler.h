@@ -24,15 +24,22 @@ struct sampler {
 
 void sampler_init(struct sampler *s, double budget, double window_ns, double max_gap_ns);
 
-/* After a window: hits is the probe hits in it, probe_ns their cost on this
- * host. Returns how long to stay detached (ns). */
-double sampler_gap_ns(const struct sampler *s, double hits, double probe_ns, double window_ns);
+/* After a window: probe_ns is what its probe hits cost Redis (hits times
+ * the calibrated cost of one). Returns how long to stay detached (ns). */
+double sampler_gap_ns(const struct sampler *s, double probe_ns, double window_ns);
 
 /* Commands that ran untraced in a gap, estimated from the main thread's CPU
  * use: a window tells the CPU a command costs without the probes
- * ((cpu_in - hits*probe_ns) / hits); the gap's CPU time divided by it is the
+ * ((cpu_in - probe_ns) / cmds); the gap's CPU time divided by it is the
  * commands it ran. Right whether Redis was saturated or idle. */
-double sampler_gap_commands(double hits, double probe_ns, double cpu_in_ns, double cpu_gap_ns);
+double sampler_gap_commands(double cmds, double probe_ns, double cpu_in_ns, double cpu_gap_ns);
+
+/* The same from the read() calls of the process (/proc/PID/io syscr):
+ * commands per read in the window times the reads in the gap. Clients that
+ * wait for their replies (redis-benchmark, most client libraries) keep
+ * that ratio steady whether Redis is probed or not; the CPU estimate above
+ * is the fallback when there were no reads. Negative when it cannot tell. */
+double sampler_gap_commands_io(double cmds, double reads_in, double reads_gap);
 
 /* Account a window (its hits) and the gap after it. */
 void sampler_account(struct sampler *s, double window_ns, uint64_t hits, double gap_ns, double gap_commands);

@@ -26,7 +26,8 @@ struct target {
 	int skip_id[MAX_SKIP_PROCS];	/* index in skip_slowlog_procs */
 	int nskip;
 	int ended;
-	struct bpf_link *links[MAX_SITES + 2 * MAX_SKIP_PROCS];
+	int site_fds[MAX_SITES];	/* perf events of the site probes, -1 when off */
+	struct bpf_link *links[2 * MAX_SKIP_PROCS];
 	int nlinks;
 };
 
