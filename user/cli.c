@@ -46,7 +46,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int c, npos;
+	int c, npos, budget_set = 0;
 	long l;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -80,6 +80,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 				fprintf(err, "redlat: bad overhead budget '%s': give a percentage from 0.1 to 50\n", optarg);
 				return -1;
 			}
+			budget_set = 1;
 			break;
 		case 'j':
 			cfg->json = 1;
@@ -123,7 +124,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		fprintf(err, "redlat: bad count '%s': give a whole number >= 1\n", argv[optind + 1]);
 		return -1;
 	}
-	if (cfg->exact && cfg->budget_pct != 2.0) {
+	if (cfg->exact && budget_set) {
 		fprintf(err, "redlat: --exact and --overhead-budget exclude each other: exact mode probes every command\n");
 		return -1;
 	}

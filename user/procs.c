@@ -136,7 +136,10 @@ int procs_get(const char *root, pid_t pid, struct redis_proc *p, char *err, size
 		return -1;
 	}
 	if (rc == -EACCES || rc == -EPERM) {
-		snprintf(err, errlen, "cannot read /proc/%d/exe: permission denied (run as root)", pid);
+		snprintf(err, errlen, geteuid() ?
+			 "cannot read /proc/%d/exe: permission denied; run redlat as root" :
+			 "cannot read /proc/%d/exe: permission denied even to root; is it a kernel "
+			 "thread or a process this namespace may not inspect?", pid);
 		return -1;
 	}
 	if (rc) {

@@ -256,7 +256,9 @@ struct windows {
 	struct sampler smp;
 	int in_gap;
 	double start, cpu0, reads0, cmds0, hits0;	/* of the window or gap in progress */
-	double cmds, cost, cpu_in, reads_in, len;	/* of the last closed window */
+	double cmds, cost, cpu_in, reads_in;	/* of the last closed window */
+	double len;	/* its probes on: what it sampled */
+	double span;	/* len and the time the probes took to come off */
 	double next_attach;
 };
 
@@ -302,7 +304,7 @@ static void window_close(struct windows *w, struct tracer *tr, double now, doubl
 	w->cost = (hits - w->hits0) * hit_ns;
 	w->cpu_in = main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0;
 	w->reads_in = reads_so_far(tr->targets, tr->ntargets) - w->reads0;
-	w->len = now - w->start;
+	w->len = w->span = now - w->start;
 }
 
 /* Add what detaching cost to the window just closed: hits while the probes
@@ -313,7 +315,7 @@ static void window_late(struct windows *w, struct tracer *tr, double now, double
 
 	probe_counts(tr, &cmds, &hits);
 	w->cost = (hits - w->hits0) * hit_ns;
-	w->len = now - w->start;
+	w->span = now - w->start;
 }
 
 /* The gap after a window ends (or the run does): weigh that window's
@@ -349,17 +351,15 @@ static int windows_step(struct windows *w, struct tracer *tr, struct run_report 
 			window_open(w, tr, now);
 			return 0;
 		}
-		/* Redis keeps trapping while the probes come off: that is this
-		 * window's cost too. */
-		tracer_detach(tr);
-		now = (double)now_ns();
-		window_late(w, tr, now, hit_ns);
-		gap = sampler_gap_ns(&w->smp, w->cost, w->len);
+		/* The gap starts now: what Redis does while the probes come off
+		 * is not sampled. Its trapping meanwhile is this window's cost. */
 		w->in_gap = 1;
-		w->start = now;
 		w->cpu0 = main_thread_cpu_ns(tr->targets, tr->ntargets);
 		w->reads0 = reads_so_far(tr->targets, tr->ntargets);
-		w->next_attach = now + gap;
+		tracer_detach(tr);
+		window_late(w, tr, (double)now_ns(), hit_ns);
+		w->start = now;
+		w->next_attach = now + sampler_gap_ns(&w->smp, w->cost, w->span);
 	}
 	if (w->in_gap && now >= w->next_attach) {
 		gap_close(w, tr, r, now);

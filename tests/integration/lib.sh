@@ -1,0 +1,72 @@
+# Shared helpers of redlat's integration tests (bash). Each test starts its
+# own redis-server on 127.0.0.1 with its own port and directory, and stops
+# only what it started, by pid.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+REDLAT=${REDLAT:-$ROOT/redlat}
+PY=/usr/bin/python3
+TMP=$(mktemp -d /tmp/redlat-test.XXXXXX)
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "  $*" >&2; }
+
+# start_redis PORT [extra args...]: sets REDIS_PID (call it directly, not in
+# $(...): the pid must be remembered here to be stopped)
+start_redis() {
+	local port=$1; shift
+	local dir=$TMP/redis-$port
+	mkdir -p "$dir"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+		--daemonize no --logfile "$dir/log" "$@" >/dev/null 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	for _ in $(seq 100); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && { REDIS_PID=$pid; return 0; }
+		sleep 0.05
+	done
+	fail "redis-server on port $port did not start: $(tail -3 "$dir/log")"
+}
+
+# run_redlat OUT ARGS...: starts redlat in the background, waits until it
+# traces; sets REDLAT_PID
+run_redlat() {
+	local out=$1; shift
+	"$REDLAT" "$@" >"$out" 2>"$out.err" &
+	REDLAT_PID=$!
+	PIDS+=("$REDLAT_PID")
+	for _ in $(seq 200); do
+		grep -q "tracing" "$out.err" 2>/dev/null && return 0
+		kill -0 "$REDLAT_PID" 2>/dev/null || fail "redlat exited early: $(cat "$out.err")"
+		sleep 0.05
+	done
+	fail "redlat did not start tracing: $(cat "$out.err")"
+}
+
+wait_pid() {
+	local p=$1
+	for _ in $(seq 600); do kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return $?; }; sleep 0.1; done
+	fail "pid $p did not exit"
+}
+
+# BPF programs of redlat still loaded (by their names)
+redlat_progs() {
+	bpftool prog list 2>/dev/null | grep -cE 'slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_' || true
+}
+
+# assert_text_restored PID: the probed call sites in Redis's memory hold the
+# file's bytes again (a uprobe left behind would show an int3 there)
+assert_text_restored() {
+	$PY "$ROOT/tests/integration/check_text.py" "$1" || fail "Redis's text still carries a breakpoint"
+}

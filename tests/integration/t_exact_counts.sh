@@ -1,0 +1,43 @@
+#!/bin/bash
+# Exact mode against INFO commandstats: >= 200k commands of >= 8 kinds,
+# config get, multi/exec, eval with nested calls, blpop (blocked then served,
+# and non-blocking), pipelined -P 16. Counts must be equal, means close.
+. "$(dirname "$0")/lib.sh"
+PORT=7311
+start_redis $PORT
+PID=$REDIS_PID
+R="redis-cli -p $PORT"
+progs_before=$(redlat_progs)
+
+$R info commandstats > "$TMP/before"
+run_redlat "$TMP/report.json" -p "$PID" --exact --json
+redis-benchmark -p $PORT -n 40000 -P 16 -r 10000 -t set,get,incr,lpush,hset,lrange_100 -q >/dev/null \
+	|| fail "redis-benchmark failed"
+for i in $(seq 100); do echo "CONFIG GET maxmemory"; done | $R >/dev/null
+for i in $(seq 100); do printf 'MULTI\nSET tx:%d 1\nINCR tx:%d\nEXEC\n' $i $i; done | $R >/dev/null
+for i in $(seq 100); do echo "EVAL \"redis.call('set','ev',ARGV[1]); return redis.call('get','ev')\" 0 $i"; done | $R >/dev/null
+# blocked, then served by RPUSH from another client
+for i in $(seq 20); do
+	$R blpop q:$i 5 >/dev/null &
+	b=$!
+	for _ in $(seq 50); do [ "$($R info clients | grep -c 'blocked_clients:1')" = 1 ] && break; sleep 0.02; done
+	$R rpush q:$i v >/dev/null
+	wait $b
+done
+# not blocking: the list has data
+for i in $(seq 20); do $R rpush nb v >/dev/null; $R blpop nb 1 >/dev/null; done
+sleep 0.5
+kill -INT "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
+$R info commandstats > "$TMP/after"
+
+$PY "$ROOT/tests/integration/compare.py" counts "$TMP/before" "$TMP/after" "$TMP/report.json" \
+	|| fail "redlat disagrees with INFO commandstats"
+calls=$($PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(c['execution']['count'] for c in d['instances'][0]['commands']))" "$TMP/report.json")
+kinds=$($PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(len(d['instances'][0]['commands']))" "$TMP/report.json")
+[ "$calls" -ge 200000 ] || fail "only $calls commands traced"
+[ "$kinds" -ge 8 ] || fail "only $kinds kinds of command"
+note "$calls commands of $kinds kinds, counts equal to commandstats"
+grep -q '"config|get"' "$TMP/report.json" || fail "config|get not named as Redis names it"
+assert_text_restored "$PID"
+[ "$(redlat_progs)" = "$progs_before" ] || fail "redlat's BPF programs are still loaded"
