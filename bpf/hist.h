@@ -4,8 +4,8 @@
  * Values are nanoseconds. Values below 16 get a slot each; above, every
  * power of two is split into 16 equal sub-buckets, so a bucket is at most
  * 1/16 of its lower edge wide and a percentile read at the bucket midpoint
- * is within 1/32 (3.1%) of the true sample. Values of 2^HIST_MAX_EXP ns
- * (about 37 minutes) and more land in the last slot; max keeps the truth. */
+ * is within 1/32 (3.1%) of the true sample. Values of 2^(HIST_MAX_EXP+1) ns
+ * (about 73 minutes) and more land in the last slot; max keeps the truth. */
 #ifndef REDLAT_HIST_H
 #define REDLAT_HIST_H
 

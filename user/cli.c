@@ -101,10 +101,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 			fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
 			return -1;
 		default:
-			if (optopt && strchr("pd", optopt))
-				fprintf(err, "redlat: option '-%c' needs a value; see redlat --help\n", optopt);
-			else if (optopt)
-				fprintf(err, "redlat: unknown option '-%c'; see redlat --help\n", optopt);
+			/* getopt_long sets optopt to the short name even for a long
+			 * option: name the option as it was written */
+			if (optopt && strchr("pdb", optopt))
+				fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
 			else
 				fprintf(err, "redlat: unknown option '%s'; see redlat --help\n", argv[optind - 1]);
 			return -1;

@@ -81,7 +81,7 @@ double hist_percentile(const struct hist *h, double p)
 
 	if (!h->count)
 		return 0;
-	rank = (__u64)ceil(p / 100.0 * h->count);
+	rank = (__u64)ceil(p * h->count / 100.0 - 1e-9);	/* 99.9% of 1000 is 999 */
 	if (rank < 1)
 		rank = 1;
 	if (rank > h->count)

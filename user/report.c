@@ -58,8 +58,9 @@ double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c)
 static int by_total(const void *a, const void *b)
 {
 	const struct cmd_stat *x = a, *y = b;
-	double tx = x->est_sum_ns + x->span[SPAN_EXEC].sum_ns;
-	double ty = y->est_sum_ns + y->span[SPAN_EXEC].sum_ns;
+	/* sampled mode sorts by the estimate, as the TOTAL column shows */
+	double tx = x->est_count > 0 ? x->est_sum_ns : (double)x->span[SPAN_EXEC].sum_ns;
+	double ty = y->est_count > 0 ? y->est_sum_ns : (double)y->span[SPAN_EXEC].sum_ns;
 
 	if (tx != ty)
 		return tx > ty ? -1 : 1;
@@ -213,13 +214,16 @@ static void spikes_add(struct spikes *s, const struct run_report *r, const struc
 	const struct hist *h = &c->span[SPAN_EXEC];
 	__u32 i;
 
+	/* Redis counts an event when a command takes the threshold or more */
+	if (h->max_ns < threshold_ns)
+		return;
 	for (i = 0; i < HIST_SLOTS; i++) {
 		double mid = hist_slot_low(i) + (hist_slot_width(i) - 1) / 2.0;
 
-		if (!h->slots[i] || hist_slot_low(i) + hist_slot_width(i) - 1 < threshold_ns)
-			continue;
 		if (mid > h->max_ns)
 			mid = (double)h->max_ns;
+		if (!h->slots[i] || mid < threshold_ns)
+			continue;
 		s->n += h->slots[i] * scale;
 		s->sum += h->slots[i] * scale * mid;
 		s->counts[i] += h->slots[i] * scale;

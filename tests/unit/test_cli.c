@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command-line parsing: values, errors and their one-line messages. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+struct run {
+	int rc;
+	struct config cfg;
+	char *out, *err;
+};
+
+/* argv is NULL-terminated; "redlat" is prepended. */
+static struct run r;
+
+static struct run *parse(const char *first, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	size_t olen = 0, elen = 0;
+	FILE *out, *err;
+	const char *a;
+	va_list ap;
+
+	free(r.out);
+	free(r.err);
+	memset(&r, 0, sizeof(r));
+	argv[argc++] = (char *)"redlat";
+	va_start(ap, first);
+	for (a = first; a && argc < 63; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	out = open_memstream(&r.out, &olen);
+	err = open_memstream(&r.err, &elen);
+	assert_non_null(out);
+	assert_non_null(err);
+	memset(&r.cfg, 0xa5, sizeof(r.cfg));	/* cli_parse must set every field */
+	r.rc = cli_parse(argc, argv, &r.cfg, out, err);
+	fclose(out);
+	fclose(err);
+	return &r;
+}
+
+/* rc -1, exactly one line on err containing want, nothing on out. */
+static void assert_usage_error(const struct run *r, const char *want)
+{
+	assert_int_equal(r->rc, -1);
+	assert_non_null(strstr(r->err, want));
+	assert_string_equal(r->out, "");
+	assert_true(strlen(r->err) > 0);
+	assert_int_equal(r->err[strlen(r->err) - 1], '\n');
+	assert_ptr_equal(strchr(r->err, '\n'), r->err + strlen(r->err) - 1);
+}
+
+static void test_defaults(void **state)
+{
+	struct run *r = parse(NULL);
+
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.npids, 0);
+	assert_true(r->cfg.duration_s == 0);
+	assert_true(r->cfg.interval_s == 0);
+	assert_int_equal(r->cfg.count, 0);
+	assert_int_equal(r->cfg.exact, 0);
+	assert_true(r->cfg.budget_pct == 2.0);
+	assert_int_equal(r->cfg.json, 0);
+	assert_int_equal(r->cfg.histograms, 0);
+	assert_int_equal(r->cfg.verbose, 0);
+	assert_string_equal(r->err, "");
+	assert_string_equal(r->out, "");
+}
+
+static void test_flags(void **state)
+{
+	struct run *r = parse("-j", "-H", "-v", "--exact", "-d", "2.5", NULL);
+
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.json, 1);
+	assert_int_equal(r->cfg.histograms, 1);
+	assert_int_equal(r->cfg.verbose, 1);
+	assert_int_equal(r->cfg.exact, 1);
+	assert_true(r->cfg.duration_s == 2.5);
+
+	r = parse("--json", "--histograms", "--duration=30", "--overhead-budget", "0.5", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.json, 1);
+	assert_int_equal(r->cfg.histograms, 1);
+	assert_true(r->cfg.duration_s == 30);
+	assert_true(r->cfg.budget_pct == 0.5);
+	assert_int_equal(r->cfg.exact, 0);
+}
+
+static void test_pids(void **state)
+{
+	struct run *r = parse("-p", "1234", "--pid", "99", "-p5", NULL);
+
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.npids, 3);
+	assert_int_equal(r->cfg.pids[0], 1234);
+	assert_int_equal(r->cfg.pids[1], 99);
+	assert_int_equal(r->cfg.pids[2], 5);
+}
+
+static void test_too_many_pids(void **state)
+{
+	char *argv[2 * MAX_TARGETS + 4], nums[MAX_TARGETS + 1][12];
+	char *out = NULL, *err = NULL;
+	size_t olen, elen;
+	struct config cfg;
+	FILE *fo, *fe;
+	int i, argc = 0, rc;
+
+	argv[argc++] = (char *)"redlat";
+	for (i = 0; i <= MAX_TARGETS; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "%d", i + 1);
+		argv[argc++] = (char *)"-p";
+		argv[argc++] = nums[i];
+	}
+	argv[argc] = NULL;
+	fo = open_memstream(&out, &olen);
+	fe = open_memstream(&err, &elen);
+	rc = cli_parse(argc, argv, &cfg, fo, fe);
+	fclose(fo);
+	fclose(fe);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "at most 32"));
+	free(out);
+	free(err);
+
+	/* exactly MAX_TARGETS is fine */
+	fo = open_memstream(&out, &olen);
+	fe = open_memstream(&err, &elen);
+	rc = cli_parse(argc - 2, argv, &cfg, fo, fe);
+	fclose(fo);
+	fclose(fe);
+	assert_int_equal(rc, 0);
+	assert_int_equal(cfg.npids, MAX_TARGETS);
+	assert_int_equal(cfg.pids[MAX_TARGETS - 1], MAX_TARGETS);
+	free(out);
+	free(err);
+}
+
+static void test_bad_pid(void **state)
+{
+	assert_usage_error(parse("-p", "abc", NULL), "bad pid 'abc'");
+	assert_usage_error(parse("-p", "0", NULL), "bad pid '0'");
+	assert_usage_error(parse("-p", "", NULL), "bad pid ''");
+	assert_usage_error(parse("-p", "-5", NULL), "bad pid");
+	assert_usage_error(parse("-p", "12x", NULL), "bad pid '12x'");
+	assert_usage_error(parse("-p", "99999999999", NULL), "bad pid");
+	/* good ones before a bad one do not make it pass */
+	assert_usage_error(parse("-p", "1", "-p", "x", NULL), "bad pid 'x'");
+}
+
+static void test_bad_duration(void **state)
+{
+	assert_usage_error(parse("-d", "0", NULL), "bad duration '0'");
+	assert_usage_error(parse("-d", "x", NULL), "bad duration 'x'");
+	assert_usage_error(parse("-d", "-1", NULL), "bad duration");
+	assert_usage_error(parse("-d", "nan", NULL), "bad duration");
+	assert_usage_error(parse("--duration", "5s", NULL), "bad duration '5s'");
+}
+
+static void test_missing_value(void **state)
+{
+	assert_usage_error(parse("-p", NULL), "'-p' needs a value");
+	assert_usage_error(parse("-d", NULL), "'-d' needs a value");
+	assert_usage_error(parse("--pid", NULL), "needs a value");
+}
+
+/* --overhead-budget takes a value like --pid: without one the user must be
+ * told so, not about an option '-b' redlat does not have. */
+static void test_budget_missing_value(void **state)
+{
+	struct run *r = parse("--overhead-budget", NULL);
+
+	assert_usage_error(r, "needs a value");
+	assert_null(strstr(r->err, "'-b'"));
+}
+
+static void test_unknown_option(void **state)
+{
+	assert_usage_error(parse("-z", NULL), "unknown option '-z'");
+	assert_usage_error(parse("--bogus", NULL), "unknown option '--bogus'");
+	assert_usage_error(parse("-j", "-x", NULL), "unknown option '-x'");
+}
+
+static void test_exact_vs_budget(void **state)
+{
+	assert_usage_error(parse("--exact", "--overhead-budget", "5", NULL), "exclude each other");
+	/* even when the budget given equals the default */
+	assert_usage_error(parse("--overhead-budget", "2", "--exact", NULL), "exclude each other");
+	assert_int_equal(parse("--exact", NULL)->rc, 0);
+}
+
+static void test_budget_range(void **state)
+{
+	struct run *r;
+
+	assert_usage_error(parse("--overhead-budget", "0.05", NULL), "bad overhead budget '0.05'");
+	assert_usage_error(parse("--overhead-budget", "51", NULL), "bad overhead budget");
+	assert_usage_error(parse("--overhead-budget", "x", NULL), "bad overhead budget");
+	r = parse("--overhead-budget", "0.1", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_true(r->cfg.budget_pct == 0.1);
+	r = parse("--overhead-budget=50", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_true(r->cfg.budget_pct == 50);
+}
+
+static void test_interval_count(void **state)
+{
+	struct run *r = parse("5", NULL);
+
+	assert_int_equal(r->rc, 0);
+	assert_true(r->cfg.interval_s == 5);
+	assert_int_equal(r->cfg.count, 0);
+
+	r = parse("-p", "42", "0.5", "12", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_true(r->cfg.interval_s == 0.5);
+	assert_int_equal(r->cfg.count, 12);
+	assert_int_equal(r->cfg.pids[0], 42);
+
+	assert_usage_error(parse("0", NULL), "bad interval '0'");
+	assert_usage_error(parse("0.05", NULL), "bad interval");
+	assert_usage_error(parse("abc", NULL), "bad interval 'abc'");
+	assert_usage_error(parse("5", "0", NULL), "bad count '0'");
+	assert_usage_error(parse("5", "1.5", NULL), "bad count '1.5'");
+	assert_usage_error(parse("5", "x", NULL), "bad count 'x'");
+}
+
+static void test_too_many_args(void **state)
+{
+	assert_usage_error(parse("1", "2", "3", NULL), "too many arguments ('3')");
+}
+
+static void test_help_version(void **state)
+{
+	struct run *r = parse("--help", NULL);
+
+	assert_int_equal(r->rc, 1);
+	assert_non_null(strstr(r->out, "Usage"));
+	assert_string_equal(r->err, "");
+	r = parse("-p", "1", "-h", NULL);
+	assert_int_equal(r->rc, 1);
+	assert_non_null(strstr(r->out, "Usage: redlat"));
+	r = parse("-V", NULL);
+	assert_int_equal(r->rc, 1);
+	assert_int_equal(strncmp(r->out, "redlat ", 7), 0);
+	assert_string_equal(r->err, "");
+}
+
+/* Parsing twice in one process gives the same answer (getopt state reset). */
+static void test_reentrant(void **state)
+{
+	struct run *r = parse("-p", "7", "-d", "3", NULL);
+
+	assert_int_equal(r->rc, 0);
+	r = parse("-p", "8", "-d", "4", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.npids, 1);
+	assert_int_equal(r->cfg.pids[0], 8);
+	assert_true(r->cfg.duration_s == 4);
+}
+
+static int teardown(void **state)
+{
+	free(r.out);
+	free(r.err);
+	r.out = r.err = NULL;
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_pids),
+		cmocka_unit_test(test_too_many_pids),
+		cmocka_unit_test(test_bad_pid),
+		cmocka_unit_test(test_bad_duration),
+		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_budget_missing_value),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_exact_vs_budget),
+		cmocka_unit_test(test_budget_range),
+		cmocka_unit_test(test_interval_count),
+		cmocka_unit_test(test_too_many_args),
+		cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_reentrant),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
