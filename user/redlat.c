@@ -22,7 +22,7 @@
 #include "util.h"
 
 #define PROC_ROOT "/proc"
-#define WINDOW_NS 20e6		/* a sampling window */
+#define WINDOW_NS 100e6	/* a sampling window */
 #define MAX_GAP_NS 60e9		/* longest wait between two windows */
 #define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 #define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
@@ -344,7 +344,7 @@ static int windows_step(struct windows *w, struct tracer *tr, struct run_report 
 		double gap;
 
 		window_close(w, tr, now, hit_ns);
-		gap = sampler_gap_ns(&w->smp, w->cost, w->len);
+		gap = sampler_gap_ns(&w->smp, w->cost, w->cpu_in, w->len);
 		if (gap < 1e6) {	/* within budget: stay attached */
 			weigh(tr, r, 1);
 			sampler_account(&w->smp, w->len, (uint64_t)w->cmds, 0, 0);
@@ -359,7 +359,7 @@ static int windows_step(struct windows *w, struct tracer *tr, struct run_report 
 		tracer_detach(tr);
 		window_late(w, tr, (double)now_ns(), hit_ns);
 		w->start = now;
-		w->next_attach = now + sampler_gap_ns(&w->smp, w->cost, w->span);
+		w->next_attach = now + sampler_gap_ns(&w->smp, w->cost, w->cpu_in, w->span);
 	}
 	if (w->in_gap && now >= w->next_attach) {
 		gap_close(w, tr, r, now);

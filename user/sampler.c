@@ -10,13 +10,15 @@ void sampler_init(struct sampler *s, double budget, double window_ns, double max
 	s->max_gap_ns = max_gap_ns;
 }
 
-double sampler_gap_ns(const struct sampler *s, double probe_ns, double window_ns)
+double sampler_gap_ns(const struct sampler *s, double probe_ns, double cpu_ns, double window_ns)
 {
 	double f, duty, gap;
 
 	if (window_ns <= 0)
 		return 0;
-	f = probe_ns / window_ns;
+	if (cpu_ns < window_ns / 5)
+		cpu_ns = window_ns / 5;
+	f = probe_ns / cpu_ns;
 	if (f <= s->budget)
 		return 0;	/* cheap enough to stay attached */
 	duty = s->budget / f;

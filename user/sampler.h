@@ -2,9 +2,12 @@
 /* Sampled mode: when to attach the per-command probes, and how to scale
  * what they saw. Pure arithmetic, no BPF, so it is tested on its own.
  *
- * A probe hit costs c ns of Redis's main thread. In a window of w ns with h
- * hits the probes take f = h*c/w of Redis's time; attached for a share d of
- * the run, they take f*d on average. d = budget/f keeps that at the budget. */
+ * A probe hit costs c ns of Redis's main thread. In a window where the main
+ * thread ran u ns and took h hits, the probes took f = h*c/u of its CPU time;
+ * attached for a share d of the run, they take f*d on average, and
+ * d = budget/f keeps that at the budget. u is floored at a fifth of the
+ * window so that a nearly idle Redis, whose few hits cost nothing, stays
+ * attached rather than churning probes on and off. */
 #ifndef REDLAT_SAMPLER_H
 #define REDLAT_SAMPLER_H
 
@@ -24,9 +27,10 @@ struct sampler {
 
 void sampler_init(struct sampler *s, double budget, double window_ns, double max_gap_ns);
 
-/* After a window: probe_ns is what its probe hits cost Redis (hits times
- * the calibrated cost of one). Returns how long to stay detached (ns). */
-double sampler_gap_ns(const struct sampler *s, double probe_ns, double window_ns);
+/* After a window of window_ns: probe_ns is what its probe hits cost Redis
+ * (hits times the calibrated cost of one), cpu_ns the main thread's CPU time
+ * in it. Returns how long to stay detached (ns). */
+double sampler_gap_ns(const struct sampler *s, double probe_ns, double cpu_ns, double window_ns);
 
 /* Commands that ran untraced in a gap, estimated from the main thread's CPU
  * use: a window tells the CPU a command costs without the probes
