@@ -129,13 +129,15 @@ static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
 	__u32 zero = 0, slot;
 	struct hist *h, *init;
 
-	init = bpf_map_lookup_elem(&zero_hist, &zero);
-	if (!init)
-		return;
-	h = lookup_or_init(&hists, key, init);
+	h = bpf_map_lookup_elem(&hists, key);
 	if (!h) {
-		stat_inc(STAT_DROP_HIST_FULL);
-		return;
+		init = bpf_map_lookup_elem(&zero_hist, &zero);
+		if (init)
+			h = lookup_or_init(&hists, key, init);
+		if (!h) {
+			stat_inc(STAT_DROP_HIST_FULL);
+			return;
+		}
 	}
 	slot = hist_slot(ns);
 	/* hist_slot() clamps already; hide that from the compiler so the
@@ -179,8 +181,11 @@ static __always_inline int command_name(__u32 tgid, void **argv, int argc, char 
 	n = read_arg(argv, 0, name);
 	if (n <= 1)
 		return -1;
-	for (i = 0; i < CMD_NAME_LEN; i++)
+	for (i = 0; i < CMD_NAME_LEN; i++) {
+		if (!name[i])
+			break;
 		name[i] = lower(name[i]);
+	}
 	flags = bpf_map_lookup_elem(&targets, &tgid);
 	if (argc < 2 || !flags || !(*flags & TARGET_SUBCOMMANDS) ||
 	    !bpf_map_lookup_elem(&containers, name))
