@@ -23,7 +23,7 @@
 
 #define PROC_ROOT "/proc"
 #define WINDOW_NS 100e6	/* a sampling window */
-#define MAX_GAP_NS 60e9		/* longest wait between two windows */
+#define MAX_GAP_NS 10e9		/* longest wait between two windows */
 #define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 #define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
 
@@ -214,6 +214,9 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 {
 	struct run_report delta = *r;
 	time_t now = time(NULL);
+
+	/* estimates lag a window behind: an interval shows what was sampled */
+	delta.raw_counts = 1;
 	char ts[16];
 	size_t i, j;
 
@@ -244,7 +247,11 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 			dc->est_sum_ns = cc->est_sum_ns - pc->est_sum_ns;
 		}
 		inst_sort(d);
-		render_table(stdout, &delta, d);
+		if (!d->ncmds || !d->cmds[0].span[SPAN_EXEC].count)
+			printf("pid %d: %s\n", d->pid, r->exact ? "no command ran in this interval" :
+			       "nothing sampled in this interval (probes off between windows)");
+		else
+			render_table(stdout, &delta, d);
 	}
 	fflush(stdout);
 	run_report_free(&delta);

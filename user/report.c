@@ -47,12 +47,12 @@ void inst_weigh(struct inst_report *in, double weight)
 
 double cmd_est_count(const struct run_report *r, const struct cmd_stat *c)
 {
-	return r->exact ? (double)c->span[SPAN_EXEC].count : c->est_count;
+	return r->exact || r->raw_counts ? (double)c->span[SPAN_EXEC].count : c->est_count;
 }
 
 double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c)
 {
-	return r->exact ? (double)c->span[SPAN_EXEC].sum_ns : c->est_sum_ns;
+	return r->exact || r->raw_counts ? (double)c->span[SPAN_EXEC].sum_ns : c->est_sum_ns;
 }
 
 static int by_total(const void *a, const void *b)
@@ -107,7 +107,7 @@ void render_table(FILE *f, const struct run_report *r, const struct inst_report 
 	size_t i;
 
 	fprintf(f, "%-24s %10s %9s %9s %9s %9s %9s %9s %9s | %9s %9s\n", "COMMAND",
-		r->exact ? "CALLS" : "~CALLS", "TOTAL", "MEAN", "P50", "P90", "P99", "P99.9", "MAX",
+		r->exact ? "CALLS" : r->raw_counts ? "SAMPLED" : "~CALLS", "TOTAL", "MEAN", "P50", "P90", "P99", "P99.9", "MAX",
 		"RESP-P50", "RESP-P99");
 	for (i = 0; i < in->ncmds; i++) {
 		const struct cmd_stat *c = &in->cmds[i];

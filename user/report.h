@@ -45,6 +45,7 @@ struct run_report {
 	struct inst_report *insts;
 	size_t ninsts;
 	double threshold_ms;	/* latency-monitor-threshold of the doctor section */
+	int raw_counts;		/* sampled mode: show what was sampled, not estimates */
 };
 
 /* Sampled mode: weigh the samples gathered since the last call. */
