@@ -2,6 +2,7 @@
 /* The report as one JSON document, built with json-c (Debian's libjson-c):
  * escaping and number formatting are its job, not printf's. */
 #include <json.h>
+#include <math.h>
 #include "histo.h"
 #include "report.h"
 #include "util.h"
@@ -16,12 +17,12 @@ static void add_int(json_object *o, const char *k, long long v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
-static json_object *span_json(const struct hist *h, const struct run_report *r,
-			      const struct cmd_stat *c)
+static json_object *span_json(const struct cmd_stat *c, int span, const struct run_report *r)
 {
-	static const struct { const char *key; double p; } pcts[] = {
+	static const struct { const char *key; double p; } pcts[NPCTS] = {
 		{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p999_ns", 99.9 },
 	};
+	const struct hist *h = &c->span[span];
 	json_object *o = json_object_new_object();
 	size_t i;
 
@@ -32,18 +33,23 @@ static json_object *span_json(const struct hist *h, const struct run_report *r,
 		add_double(o, pcts[i].key, hist_percentile(h, pcts[i].p));
 	add_int(o, "max_ns", (long long)h->max_ns);
 	if (!r->exact) {
-		json_object *ci = json_object_new_object();
+		json_object *ci = json_object_new_object(), *cr = json_object_new_array();
+		double n = (double)h->count, half = 1.96 * sqrt(n);
 
-		double scale = c->span[SPAN_EXEC].count ?
-			cmd_est_count(r, c) / c->span[SPAN_EXEC].count : 0;
-
-		add_double(o, "estimated_count", h->count * scale);
-		add_double(o, "estimated_total_ns", h->sum_ns * scale);
+		add_double(o, "estimated_count", n * r->scale);
+		add_double(o, "estimated_total_ns", h->sum_ns * r->scale);
+		/* a command seen n times: Poisson error of the sampled count */
+		json_object_array_add(cr, json_object_new_double((n - half > 0 ? n - half : 0) * r->scale));
+		json_object_array_add(cr, json_object_new_double((n + half) * r->scale));
+		json_object_object_add(ci, "estimated_count", cr);
 		for (i = 0; i < ARRAY_SIZE(pcts); i++) {
 			json_object *range = json_object_new_array();
 			double lo, hi;
 
-			hist_percentile_ci(h, pcts[i].p, &lo, &hi);
+			if (span == SPAN_EXEC)
+				cmd_pct_range(c, (int)i, &lo, &hi);
+			else
+				hist_percentile_ci(h, pcts[i].p, &lo, &hi);
 			json_object_array_add(range, json_object_new_double(lo));
 			json_object_array_add(range, json_object_new_double(hi));
 			json_object_object_add(ci, pcts[i].key, range);
@@ -100,8 +106,8 @@ int render_json(FILE *f, const struct run_report *r)
 			json_object *c = json_object_new_object();
 
 			json_object_object_add(c, "name", json_object_new_string(in->cmds[j].name));
-			json_object_object_add(c, "execution", span_json(&in->cmds[j].span[SPAN_EXEC], r, &in->cmds[j]));
-			json_object_object_add(c, "response", span_json(&in->cmds[j].span[SPAN_RESPONSE], r, &in->cmds[j]));
+			json_object_object_add(c, "execution", span_json(&in->cmds[j], SPAN_EXEC, r));
+			json_object_object_add(c, "response", span_json(&in->cmds[j], SPAN_RESPONSE, r));
 			json_object_array_add(cmds, c);
 		}
 		json_object_object_add(o, "commands", cmds);

@@ -24,6 +24,11 @@
 #define PROC_ROOT "/proc"
 #define WINDOW_NS 100e6	/* a sampling window */
 #define MAX_GAP_NS 10e9		/* longest wait between two windows */
+/* Commands right after the probes go on run slow (Redis's text page was
+ * just rewritten, the tracepoints just switched on): measured here, windows
+ * that recorded from the first instant showed lrange p99 2-4x the exact
+ * run's. A window records only after this. */
+#define WARMUP_NS 10e6
 #define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 #define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
 
@@ -243,8 +248,6 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 				continue;
 			for (s = 0; s < SPAN_MAX; s++)
 				hist_delta(&dc->span[s], &cc->span[s], &pc->span[s]);
-			dc->est_count = cc->est_count - pc->est_count;
-			dc->est_sum_ns = cc->est_sum_ns - pc->est_sum_ns;
 		}
 		inst_sort(d);
 		if (!d->ncmds || !d->cmds[0].span[SPAN_EXEC].count)
@@ -261,35 +264,24 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 /* Sampled mode's state between windows. */
 struct windows {
 	struct sampler smp;
-	int in_gap;
-	double start, cpu0, reads0, cmds0, hits0;	/* of the window or gap in progress */
-	double cmds, cost, cpu_in, reads_in;	/* of the last closed window */
-	double len;	/* its probes on: what it sampled */
-	double span;	/* len and the time the probes took to come off */
+	struct run_report snap;	/* histograms at the end of the last window */
+	int in_gap, warming;
+	double start, cpu0, reads0, hits0;	/* of the window in progress */
+	double warm_until;
 	double next_attach;
 };
 
 static double tp_hit_ratio = 0.1;	/* a syscall tracepoint hit, in uprobe hits */
 
-/* Commands seen so far, and the probe hits they cost, counting a pair as
- * two hits and a tracepoint hit at its cost relative to a uprobe's. */
-static void probe_counts(struct tracer *tr, double *cmds, double *hits)
+/* Probe hits so far, counting a pair as two hits, hits while detaching, and
+ * a tracepoint hit at its cost relative to a uprobe's. */
+static double probe_hits(struct tracer *tr)
 {
 	unsigned long long st[STAT_MAX];
 
 	tracer_stats(tr, st);
-	*cmds = (double)st[STAT_CMD_HITS] + (double)st[STAT_PAIR_HITS];
-	*hits = (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] +
-		(double)st[STAT_LATE_HITS] + tp_hit_ratio * (double)st[STAT_SYSCALL_HITS];
-}
-
-static void weigh(struct tracer *tr, struct run_report *r, double weight)
-{
-	size_t i;
-
-	tracer_collect(tr, r);
-	for (i = 0; i < r->ninsts; i++)
-		inst_weigh(&r->insts[i], weight);
+	return (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] +
+	       (double)st[STAT_LATE_HITS] + tp_hit_ratio * (double)st[STAT_SYSCALL_HITS];
 }
 
 static void window_open(struct windows *w, struct tracer *tr, double now)
@@ -298,95 +290,81 @@ static void window_open(struct windows *w, struct tracer *tr, double now)
 	w->start = now;
 	w->cpu0 = main_thread_cpu_ns(tr->targets, tr->ntargets);
 	w->reads0 = reads_so_far(tr->targets, tr->ntargets);
-	probe_counts(tr, &w->cmds0, &w->hits0);
+	w->hits0 = probe_hits(tr);
 }
 
-/* Close the window in progress: what it saw and what that cost Redis. */
-static void window_close(struct windows *w, struct tracer *tr, double now, double hit_ns)
+/* A window ends: fold its own percentiles into each command's spread. */
+static void window_spread(struct windows *w, struct tracer *tr, struct run_report *r)
 {
-	double cmds, hits;
+	size_t i;
 
-	probe_counts(tr, &cmds, &hits);
-	w->cmds = cmds - w->cmds0;
-	w->cost = (hits - w->hits0) * hit_ns;
-	w->cpu_in = main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0;
-	w->reads_in = reads_so_far(tr->targets, tr->ntargets) - w->reads0;
-	w->len = w->span = now - w->start;
-}
-
-/* Add what detaching cost to the window just closed: hits while the probes
- * came off, and the time it took. What it saw (commands, reads, CPU) stays. */
-static void window_late(struct windows *w, struct tracer *tr, double now, double hit_ns)
-{
-	double cmds, hits;
-
-	probe_counts(tr, &cmds, &hits);
-	w->cost = (hits - w->hits0) * hit_ns;
-	w->span = now - w->start;
-}
-
-/* The gap after a window ends (or the run does): weigh that window's
- * samples by the commands estimated to have run in it and in the gap. */
-static void gap_close(struct windows *w, struct tracer *tr, struct run_report *r, double now)
-{
-	double cmds = sampler_gap_commands_io(w->cmds, w->reads_in,
-					      reads_so_far(tr->targets, tr->ntargets) - w->reads0);
-
-	if (cmds < 0)
-		cmds = sampler_gap_commands(w->cmds, w->cost, w->cpu_in,
-					    main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0);
-
-	if (verbose)
-		fprintf(stderr, "window: %.0f cmds, %.0f reads, %.1f ms; gap: %.1f ms, %.0f reads, ~%.0f cmds\n", w->cmds, w->reads_in, w->len / 1e6, (now - w->start) / 1e6, reads_so_far(tr->targets, tr->ntargets) - w->reads0, cmds);
-	weigh(tr, r, w->cmds > 0 ? (w->cmds + cmds) / w->cmds : 1);
-	sampler_account(&w->smp, w->len, (uint64_t)w->cmds, now - w->start, cmds);
-	w->in_gap = 0;
+	if (tracer_collect(tr, r))
+		return;
+	for (i = 0; i < r->ninsts; i++)
+		inst_window_spread(&r->insts[i], i < w->snap.ninsts ? &w->snap.insts[i] : NULL);
+	copy_report(&w->snap, r);
 }
 
 /* Returns -1 when re-attaching failed. */
 static int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, double now,
 			double hit_ns, char *err, size_t errlen)
 {
-	if (!w->in_gap && now - w->start >= WINDOW_NS) {
-		double gap;
+	if (w->warming && now >= w->warm_until) {
+		double hits0 = w->hits0;	/* the warm-up's hits cost too */
 
-		window_close(w, tr, now, hit_ns);
-		gap = sampler_gap_ns(&w->smp, w->cost, w->cpu_in, w->len);
+		window_open(w, tr, now);
+		w->hits0 = hits0;
+		w->warming = 0;
+		tracer_enable(tr);
+		return 0;
+	}
+	if (!w->in_gap && !w->warming && now - w->start >= WINDOW_NS) {
+		double len = now - w->start, cpu, reads, gap;
+
+		/* Stop recording first: on a busy host the work below takes CPU
+		 * from Redis, and commands it preempted would count as slow
+		 * (seen here: lrange p99 of windows 3-5x the exact run's). */
+		tracer_disable(tr);
+		window_spread(w, tr, r);
+		cpu = main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0;
+		reads = reads_so_far(tr->targets, tr->ntargets) - w->reads0;
+		gap = sampler_gap_ns(&w->smp, (probe_hits(tr) - w->hits0) * hit_ns, cpu, len);
 		if (gap < 1e6) {	/* within budget: stay attached */
-			weigh(tr, r, 1);
-			sampler_account(&w->smp, w->len, (uint64_t)w->cmds, 0, 0);
-			window_open(w, tr, now);
+			sampler_window(&w->smp, len, reads);
+			window_open(w, tr, (double)now_ns());
+			tracer_enable(tr);
 			return 0;
 		}
-		/* The gap starts now: what Redis does while the probes come off
-		 * is not sampled. Its trapping meanwhile is this window's cost. */
-		w->in_gap = 1;
-		w->cpu0 = main_thread_cpu_ns(tr->targets, tr->ntargets);
-		w->reads0 = reads_so_far(tr->targets, tr->ntargets);
+		/* What Redis does while the probes come off is not sampled, but
+		 * its trapping meanwhile is this window's cost. */
 		tracer_detach(tr);
-		window_late(w, tr, (double)now_ns(), hit_ns);
-		w->start = now;
-		w->next_attach = now + sampler_gap_ns(&w->smp, w->cost, w->cpu_in, w->span);
+		sampler_window(&w->smp, len, reads);
+		gap = sampler_gap_ns(&w->smp, (probe_hits(tr) - w->hits0) * hit_ns, cpu, len);
+		if (verbose)
+			fprintf(stderr, "redlat: window of %.0f ms, %.0f reads; probes off for %.0f ms\n",
+				len / 1e6, reads, gap / 1e6);
+		w->in_gap = 1;
+		w->next_attach = now + gap;
 	}
 	if (w->in_gap && now >= w->next_attach) {
-		gap_close(w, tr, r, now);
 		if (tracer_attach(tr, err, errlen))
 			return -1;
-		window_open(w, tr, now);
+		w->in_gap = 0;
+		w->warming = 1;
+		w->warm_until = now + WARMUP_NS;
+		w->hits0 = probe_hits(tr);
 	}
 	return 0;
 }
 
-static void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now,
-			   double hit_ns)
+static void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now)
 {
-	if (w->in_gap) {
-		gap_close(w, tr, r, now);
-		return;
+	if (!w->in_gap && !w->warming) {
+		window_spread(w, tr, r);
+		sampler_window(&w->smp, now - w->start,
+			       reads_so_far(tr->targets, tr->ntargets) - w->reads0);
 	}
-	window_close(w, tr, now, hit_ns);
-	weigh(tr, r, 1);
-	sampler_account(&w->smp, w->len, (uint64_t)w->cmds, 0, 0);
+	run_report_free(&w->snap);
 }
 
 int main(int argc, char **argv)
@@ -398,7 +376,7 @@ int main(int argc, char **argv)
 	struct calib cal;
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start, next_interval, next_alive;
+	double start, next_interval, next_alive, reads_start;
 	char err[512];
 	int n, rc = 1, printed = 0;
 
@@ -443,7 +421,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	start = (double)now_ns();
+	reads_start = reads_so_far(targets, n);
 	window_open(&win, &tr, start);
+	if (cfg.exact) {
+		tracer_enable(&tr);
+	} else {
+		win.warming = 1;
+		win.warm_until = start + WARMUP_NS;
+	}
 	next_interval = start + cfg.interval_s * 1e9;
 	next_alive = start + 0.5e9;
 	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
@@ -475,14 +460,14 @@ int main(int argc, char **argv)
 	}
 
 	if (!cfg.exact)
-		windows_finish(&win, &tr, &report, (double)now_ns(), cal.hit_ns);
+		windows_finish(&win, &tr, &report, (double)now_ns());
 	report.duration_s = ((double)now_ns() - start) / 1e9;
 	tracer_collect(&tr, &report);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);
 	report.attached_s = win.smp.attached_ns / 1e9;
 	report.windows = win.smp.windows;
-	report.scale = cfg.exact ? 1 : sampler_scale(&win.smp);
+	report.scale = cfg.exact ? 1 : sampler_scale(&win.smp, reads_so_far(targets, n) - reads_start);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);
 	if (cfg.json)
@@ -492,6 +477,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	tracer_close(&tr);
+	run_report_free(&win.snap);
 	run_report_free(&report);
 	run_report_free(&prev);
 	free(targets);

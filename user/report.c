@@ -30,37 +30,69 @@ struct cmd_stat *inst_cmd(struct inst_report *in, const char *name)
 	return c;
 }
 
-void inst_weigh(struct inst_report *in, double weight)
+const double report_pcts[NPCTS] = { 50, 90, 99, 99.9 };
+
+/* Fewer samples of a command in one window say nothing of its tail. */
+#define WINDOW_MIN_SAMPLES 100
+
+void inst_window_spread(struct inst_report *cur, struct inst_report *prev)
 {
+	struct hist *d = malloc(sizeof(*d));
 	size_t i;
+	int k;
 
-	for (i = 0; i < in->ncmds; i++) {
-		struct cmd_stat *c = &in->cmds[i];
-		const struct hist *e = &c->span[SPAN_EXEC];
+	if (!d)
+		return;
+	for (i = 0; i < cur->ncmds; i++) {
+		struct cmd_stat *c = &cur->cmds[i], *p = prev ? inst_cmd(prev, c->name) : NULL;
+		static const struct hist empty;
 
-		c->est_count += (double)(e->count - c->seen_count) * weight;
-		c->est_sum_ns += (double)(e->sum_ns - c->seen_sum_ns) * weight;
-		c->seen_count = e->count;
-		c->seen_sum_ns = e->sum_ns;
+		hist_delta(d, &c->span[SPAN_EXEC], p ? &p->span[SPAN_EXEC] : &empty);
+		if (d->count < WINDOW_MIN_SAMPLES)
+			continue;
+		for (k = 0; k < NPCTS; k++) {
+			double v = hist_percentile(d, report_pcts[k]);
+
+			if (!c->nwin || v < c->win_lo[k])
+				c->win_lo[k] = v;
+			if (!c->nwin || v > c->win_hi[k])
+				c->win_hi[k] = v;
+		}
+		c->nwin++;
 	}
+	free(d);
+}
+
+void cmd_pct_range(const struct cmd_stat *c, int k, double *lo, double *hi)
+{
+	hist_percentile_ci(&c->span[SPAN_EXEC], report_pcts[k], lo, hi);
+	if (c->nwin >= 2) {
+		if (c->win_lo[k] < *lo)
+			*lo = c->win_lo[k];
+		if (c->win_hi[k] > *hi)
+			*hi = c->win_hi[k];
+	}
+}
+
+static double scale_of(const struct run_report *r)
+{
+	return r->exact || r->raw_counts ? 1.0 : r->scale;
 }
 
 double cmd_est_count(const struct run_report *r, const struct cmd_stat *c)
 {
-	return r->exact || r->raw_counts ? (double)c->span[SPAN_EXEC].count : c->est_count;
+	return (double)c->span[SPAN_EXEC].count * scale_of(r);
 }
 
 double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c)
 {
-	return r->exact || r->raw_counts ? (double)c->span[SPAN_EXEC].sum_ns : c->est_sum_ns;
+	return (double)c->span[SPAN_EXEC].sum_ns * scale_of(r);
 }
 
 static int by_total(const void *a, const void *b)
 {
 	const struct cmd_stat *x = a, *y = b;
-	/* sampled mode sorts by the estimate, as the TOTAL column shows */
-	double tx = x->est_count > 0 ? x->est_sum_ns : (double)x->span[SPAN_EXEC].sum_ns;
-	double ty = y->est_count > 0 ? y->est_sum_ns : (double)y->span[SPAN_EXEC].sum_ns;
+	__u64 tx = x->span[SPAN_EXEC].sum_ns, ty = y->span[SPAN_EXEC].sum_ns;
 
 	if (tx != ty)
 		return tx > ty ? -1 : 1;
@@ -140,10 +172,11 @@ static void render_mode(FILE *f, const struct run_report *r)
 		return;
 	}
 	fprintf(f, "Sampled mode: probes attached %.2f s of %.1f s (%.2f%%) in %lu windows, "
-		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates: each window's "
-		"commands weighted by the read() calls Redis made in the gap after it (%.1f "
-		"commands per one seen). Percentiles come from the %llu sampled commands "
-		"(95%% ranges in --json).\n",
+		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates: what was seen "
+		"times %.1f, Redis's read() calls in the run over those while probed (a command "
+		"seen n times: +-2*sqrt(n) of that). Percentiles come from the %llu sampled "
+		"commands (95%% ranges in --json, which assume the load was steady: windows are "
+		"samples in time).\n",
 		r->attached_s, r->duration_s, r->duration_s > 0 ? 100 * r->attached_s / r->duration_s : 0,
 		r->windows, r->budget * 100, r->scale, r->stats[STAT_CMD_HITS] + r->stats[STAT_PAIR_HITS]);
 }
@@ -207,10 +240,8 @@ struct spikes {
 	double worst_ns;
 };
 
-static void spikes_add(struct spikes *s, const struct run_report *r, const struct cmd_stat *c,
-		       double threshold_ns)
+static void spikes_add(struct spikes *s, const struct cmd_stat *c, double threshold_ns)
 {
-	double scale = c->span[SPAN_EXEC].count ? cmd_est_count(r, c) / c->span[SPAN_EXEC].count : 1;
 	const struct hist *h = &c->span[SPAN_EXEC];
 	__u32 i;
 
@@ -224,9 +255,9 @@ static void spikes_add(struct spikes *s, const struct run_report *r, const struc
 			mid = (double)h->max_ns;
 		if (!h->slots[i] || mid < threshold_ns)
 			continue;
-		s->n += h->slots[i] * scale;
-		s->sum += h->slots[i] * scale * mid;
-		s->counts[i] += h->slots[i] * scale;
+		s->n += h->slots[i];
+		s->sum += h->slots[i] * mid;
+		s->counts[i] += h->slots[i];
 		s->mids[i] = mid;
 	}
 	if (h->max_ns >= threshold_ns && h->max_ns > s->max) {
@@ -263,7 +294,7 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		const struct cmd_stat *c = &in->cmds[i];
 		int fast = is_fast_command(c->name);
 
-		spikes_add(&cls[fast], r, c, thr);
+		spikes_add(&cls[fast], c, thr);
 		if (!fast && c->span[SPAN_EXEC].max_ns >= thr && len < sizeof(slow) - 40)
 			len += snprintf(slow + len, sizeof(slow) - len, "%s%s", len ? ", " : "", c->name);
 	}
@@ -273,7 +304,9 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		free(cls);
 		return;
 	}
-	fprintf(f, "I have observed latency spikes in this Redis instance.\n\n");
+	fprintf(f, "I have observed latency spikes in this Redis instance%s.\n\n",
+		r->exact ? "" : " (counted while the probes were on: sampled mode sees a "
+		"share of them, and periods are per second of the whole run)");
 	if (cls[0].n)
 		doctor_line(f, &k, "command", &cls[0], r->duration_s);
 	if (cls[1].n)

@@ -9,13 +9,18 @@
 #include "commands.h"
 #include "procs.h"
 
+/* The percentiles every renderer shows. */
+#define NPCTS 4
+extern const double report_pcts[NPCTS];	/* 50, 90, 99, 99.9 */
+
 struct cmd_stat {
 	char name[CMD_NAME_LEN];
 	struct hist span[SPAN_MAX];
-	/* sampled mode: executions estimated for the whole run, each window's
-	 * samples weighted by the commands that ran in it and the gap after it */
-	double est_count, est_sum_ns;
-	__u64 seen_count, seen_sum_ns;	/* samples already weighted */
+	/* sampled mode: lowest and highest execution percentiles of single
+	 * windows (those with enough samples of the command): windows are
+	 * samples in time, and their spread belongs in the stated error */
+	double win_lo[NPCTS], win_hi[NPCTS];
+	unsigned nwin;
 };
 
 struct inst_report {
@@ -48,8 +53,14 @@ struct run_report {
 	int raw_counts;		/* sampled mode: show what was sampled, not estimates */
 };
 
-/* Sampled mode: weigh the samples gathered since the last call. */
-void inst_weigh(struct inst_report *in, double weight);
+/* Sampled mode, at the end of a window: fold the window's own percentiles
+ * (cur less the snapshot taken at the previous window's end) into the
+ * spread. prev may be NULL. */
+void inst_window_spread(struct inst_report *cur, struct inst_report *prev);
+/* The 95% range of percentile report_pcts[k] of a sampled command: the
+ * i.i.d. range, widened to the spread of single windows. */
+void cmd_pct_range(const struct cmd_stat *c, int k, double *lo, double *hi);
+
 /* Estimated executions and their total time (exact mode: the counts). */
 double cmd_est_count(const struct run_report *r, const struct cmd_stat *c);
 double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c);

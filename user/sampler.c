@@ -26,42 +26,16 @@ double sampler_gap_ns(const struct sampler *s, double probe_ns, double cpu_ns, d
 	return gap > s->max_gap_ns ? s->max_gap_ns : gap;
 }
 
-double sampler_gap_commands(double cmds, double probe_ns, double cpu_in_ns, double cpu_gap_ns)
-{
-	double per_cmd;
-
-	if (cmds <= 0)
-		return 0;
-	per_cmd = (cpu_in_ns - probe_ns) / cmds;
-	/* The probe cost is a start-up measurement: when it exceeds what the
-	 * window used, fall back to a quarter of the window's per-command CPU
-	 * rather than divide by zero or a negative. */
-	if (per_cmd <= cpu_in_ns / cmds / 4)
-		per_cmd = cpu_in_ns / cmds / 4;
-	if (per_cmd <= 0)
-		return 0;
-	return cpu_gap_ns / per_cmd;
-}
-
-double sampler_gap_commands_io(double cmds, double reads_in, double reads_gap)
-{
-	if (reads_in <= 0 || cmds <= 0)
-		return -1;
-	return cmds / reads_in * reads_gap;
-}
-
-void sampler_account(struct sampler *s, double window_ns, uint64_t hits, double gap_ns, double gap_commands)
+void sampler_window(struct sampler *s, double window_ns, double reads)
 {
 	s->windows++;
 	s->attached_ns += window_ns;
-	s->detached_ns += gap_ns;
-	s->sampled_commands += hits;
-	s->est_commands += (double)hits + gap_commands;
+	s->sampled_reads += reads;
 }
 
-double sampler_scale(const struct sampler *s)
+double sampler_scale(const struct sampler *s, double total_reads)
 {
-	if (!s->sampled_commands || s->detached_ns <= 0)
+	if (s->sampled_reads <= 0 || total_reads <= s->sampled_reads)
 		return 1.0;
-	return s->est_commands / (double)s->sampled_commands;
+	return total_reads / s->sampled_reads;
 }

@@ -165,7 +165,6 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 			goto fail;
 	}
 	t->attached = 1;
-	s->bss->enabled = 1;
 	return 0;
 fail:
 	t->attached = 1;
@@ -183,6 +182,16 @@ static void *destroy_link(void *arg)
 {
 	bpf_link__destroy(arg);
 	return NULL;
+}
+
+void tracer_enable(struct tracer *t)
+{
+	t->skel->bss->enabled = 1;
+}
+
+void tracer_disable(struct tracer *t)
+{
+	t->skel->bss->enabled = 0;
 }
 
 void tracer_detach(struct tracer *t)

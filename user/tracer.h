@@ -22,8 +22,12 @@ struct tracer {
 
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
 		char *err, size_t errlen);
-/* Attach every probe of every live target (a new sampling window). */
+/* Attach every probe of every live target (a new sampling window). The
+ * programs record nothing until tracer_enable(). */
 int tracer_attach(struct tracer *t, char *err, size_t errlen);
+void tracer_enable(struct tracer *t);
+/* Stop recording, probes still attached. */
+void tracer_disable(struct tracer *t);
 void tracer_detach(struct tracer *t);
 /* Cumulative histograms so far, into r's instances (created in target
  * order on first use). */

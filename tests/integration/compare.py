@@ -92,6 +92,8 @@ def pcts(exact, sampled, names):
                   f"from {sa[name]['execution']['count']} samples{'' if ok else '  OUTSIDE'}")
             if not ok:
                 errors.append(f"{name} {key}")
+    for e in errors:
+        print("  MISMATCH " + e)
     return not errors
 
 

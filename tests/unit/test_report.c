@@ -149,10 +149,8 @@ static void test_render_table_sampled(void **state)
 	char *out;
 
 	record(r, "get", SPAN_EXEC, 100000, 4);
-	inst_weigh(&r->insts[0], 25);	/* each sample stands for 25 */
+	r->scale = 25;	/* each sample stands for 25 */
 	c = cmd(r, "get");
-	assert_float_equal(c->est_count, 100, 1e-9);
-	assert_float_equal(c->est_sum_ns, 10e6, 1e-3);
 	assert_float_equal(cmd_est_count(r, c), 100, 1e-9);
 	assert_float_equal(cmd_est_sum(r, c), 10e6, 1e-3);
 	out = render(render_table, r);
@@ -162,12 +160,13 @@ static void test_render_table_sampled(void **state)
 		"get                             100    10.0ms     100us     100us     100us     100us     100us     100us |         -         -\n");
 	free(out);
 
-	/* a second weighing counts only the new samples */
-	record(r, "get", SPAN_EXEC, 100000, 2);
-	inst_weigh(&r->insts[0], 10);
-	assert_float_equal(c->est_count, 120, 1e-9);
-	assert_float_equal(c->est_sum_ns, 12e6, 1e-3);
-	assert_int_equal(c->seen_count, 6);
+	/* an interval table shows what was sampled, not estimates */
+	r->raw_counts = 1;
+	assert_float_equal(cmd_est_count(r, c), 4, 1e-9);
+	out = render(render_table, r);
+	assert_non_null(strstr(out, "SAMPLED"));
+	assert_non_null(strstr(out, "get                               4     400us"));
+	free(out);
 	report_free(r);
 }
 
@@ -324,7 +323,6 @@ static void test_render_json_sampled(void **state)
 	r->scale = 25;
 	r->windows = 3;
 	record(r, "get", SPAN_EXEC, 100000, 4);
-	inst_weigh(&r->insts[0], 25);
 	f = open_memstream(&buf, &len);
 	render_json(f, r);
 	fclose(f);
@@ -341,6 +339,10 @@ static void test_render_json_sampled(void **state)
 	assert_int_equal(json_object_array_length(ci), 2);
 	assert_true(json_object_get_double(json_object_array_get_idx(ci, 0)) <= 100000);
 	assert_true(json_object_get_double(json_object_array_get_idx(ci, 1)) >= 100000);
+	/* 4 seen: 4 +- 1.96*2, times 25 */
+	ci = path(path(exec, "ci95"), "estimated_count");
+	assert_float_equal(json_object_get_double(json_object_array_get_idx(ci, 0)), 2, 1e-9);
+	assert_float_equal(json_object_get_double(json_object_array_get_idx(ci, 1)), 198, 1e-9);
 	json_object_put(root);
 	free(buf);
 	report_free(r);
@@ -380,23 +382,6 @@ static void test_inst_sort(void **state)
 	report_free(r);
 }
 
-/* Sampled mode: commands seen in differently weighted windows must sort by
- * their estimated totals, the TOTAL column of the table. */
-static void test_inst_sort_sampled(void **state)
-{
-	struct run_report *r = report_new(0);
-	struct inst_report *in = &r->insts[0];
-
-	record(r, "a", SPAN_EXEC, 100000, 1);	/* 100 us seen */
-	inst_weigh(in, 10);			/* a: ~1 ms */
-	record(r, "b", SPAN_EXEC, 900000, 1);	/* 900 us seen */
-	inst_weigh(in, 1);			/* b: ~0.9 ms */
-	assert_true(cmd_est_sum(r, cmd(r, "a")) > cmd_est_sum(r, cmd(r, "b")));
-	inst_sort(in);
-	assert_string_equal(in->cmds[0].name, "a");
-	assert_string_equal(in->cmds[1].name, "b");
-	report_free(r);
-}
 
 int main(void)
 {
@@ -412,7 +397,6 @@ int main(void)
 		cmocka_unit_test(test_render_json_sampled),
 		cmocka_unit_test(test_is_fast_command),
 		cmocka_unit_test(test_inst_sort),
-		cmocka_unit_test(test_inst_sort_sampled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Sampled mode arithmetic: gaps, gap command estimates, scaling. */
+/* Sampled mode arithmetic: gaps and scaling. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +18,9 @@ static void test_init(void **state)
 	assert_float_equal(s.window_ns, 20 * MS, 0);
 	assert_float_equal(s.max_gap_ns, 1000 * MS, 0);
 	assert_int_equal(s.windows, 0);
-	assert_int_equal(s.sampled_commands, 0);
 	assert_float_equal(s.attached_ns, 0, 0);
-	assert_float_equal(s.est_commands, 0, 0);
-	assert_float_equal(sampler_scale(&s), 1, 0);
+	assert_float_equal(s.sampled_reads, 0, 0);
+	assert_float_equal(sampler_scale(&s, 1000), 1, 0);
 }
 
 static void test_gap_within_budget(void **state)
@@ -81,69 +80,35 @@ static void test_gap_clamped(void **state)
 	assert_float_equal(sampler_gap_ns(&s, 0.8 * MS, 20 * MS, 20 * MS), 20 * MS, 1);
 }
 
-static void test_gap_commands_io(void **state)
-{
-	/* 1000 commands in 500 reads: 2 per read; 3000 reads in the gap */
-	assert_float_equal(sampler_gap_commands_io(1000, 500, 3000), 6000, 1e-9);
-	assert_float_equal(sampler_gap_commands_io(10, 40, 8), 2, 1e-9);	/* pipelined-less, idle reads */
-	assert_float_equal(sampler_gap_commands_io(1000, 500, 0), 0, 0);
-	assert_true(sampler_gap_commands_io(1000, 0, 3000) < 0);
-	assert_true(sampler_gap_commands_io(0, 500, 3000) < 0);
-}
-
-static void test_gap_commands_cpu(void **state)
-{
-	/* 1000 commands took 10 ms of CPU, 2 ms of it probes: 8 us each;
-	 * 40 ms of CPU in the gap = 5000 commands */
-	assert_float_equal(sampler_gap_commands(1000, 2 * MS, 10 * MS, 40 * MS), 5000, 1e-6);
-	/* no probe cost */
-	assert_float_equal(sampler_gap_commands(100, 0, 1 * MS, 3 * MS), 300, 1e-9);
-	/* probe cost above the window's CPU: a quarter of 10 us each */
-	assert_float_equal(sampler_gap_commands(1000, 20 * MS, 10 * MS, 40 * MS), 16000, 1e-6);
-	/* probes 80% of the CPU: floor at a quarter, not less */
-	assert_float_equal(sampler_gap_commands(1000, 8 * MS, 10 * MS, 40 * MS), 16000, 1e-6);
-	/* 70%: 3 us each, above the quarter */
-	assert_float_equal(sampler_gap_commands(1000, 7 * MS, 10 * MS, 30 * MS), 10000, 1e-6);
-	/* nothing seen, or no CPU at all */
-	assert_float_equal(sampler_gap_commands(0, 1 * MS, 10 * MS, 40 * MS), 0, 0);
-	assert_float_equal(sampler_gap_commands(10, 0, 0, 40 * MS), 0, 0);
-}
-
-static void test_account_scale(void **state)
+static void test_window_scale(void **state)
 {
 	struct sampler s;
 
-	sampler_init(&s, 0.02, 20 * MS, 1000 * MS);
-	sampler_account(&s, 20 * MS, 100, 180 * MS, 900);
-	assert_int_equal(s.windows, 1);
-	assert_int_equal(s.sampled_commands, 100);
-	assert_float_equal(s.attached_ns, 20 * MS, 0);
-	assert_float_equal(s.detached_ns, 180 * MS, 0);
-	assert_float_equal(s.est_commands, 1000, 0);
-	assert_float_equal(sampler_scale(&s), 10, 1e-12);
-
-	sampler_account(&s, 10 * MS, 300, 0, 0);
+	sampler_init(&s, 0.02, 100 * MS, 10000 * MS);
+	sampler_window(&s, 100 * MS, 500);
+	sampler_window(&s, 120 * MS, 300);
 	assert_int_equal(s.windows, 2);
-	assert_int_equal(s.sampled_commands, 400);
-	assert_float_equal(s.attached_ns, 30 * MS, 0);
-	assert_float_equal(s.est_commands, 1300, 0);
-	assert_float_equal(sampler_scale(&s), 1300.0 / 400, 1e-12);
+	assert_float_equal(s.attached_ns, 220 * MS, 0);
+	assert_float_equal(s.sampled_reads, 800, 0);
+	/* 800 of 40000 reads were sampled: each sampled command stands for 50 */
+	assert_float_equal(sampler_scale(&s, 40000), 50, 1e-12);
 }
 
 static void test_scale_never_detached(void **state)
 {
 	struct sampler s;
 
-	sampler_init(&s, 0.02, 20 * MS, 1000 * MS);
-	sampler_account(&s, 20 * MS, 50, 0, 0);
-	sampler_account(&s, 20 * MS, 70, 0, 0);
-	assert_float_equal(sampler_scale(&s), 1, 0);
-	assert_float_equal(s.est_commands, 120, 0);
-
-	/* gaps but nothing sampled: 1, not a division by zero */
-	sampler_init(&s, 0.02, 20 * MS, 1000 * MS);
-	sampler_account(&s, 20 * MS, 0, 100 * MS, 0);
-	assert_float_equal(sampler_scale(&s), 1, 0);
+	sampler_init(&s, 0.02, 100 * MS, 1000 * MS);
+	sampler_window(&s, 100 * MS, 70);
+	/* every read was sampled */
+	assert_float_equal(sampler_scale(&s, 70), 1, 0);
+	/* a read counter that went backwards (another process's pid) never
+	 * scales down */
+	assert_float_equal(sampler_scale(&s, 10), 1, 0);
+	/* nothing read while attached: 1, not a division by zero */
+	sampler_init(&s, 0.02, 100 * MS, 1000 * MS);
+	sampler_window(&s, 100 * MS, 0);
+	assert_float_equal(sampler_scale(&s, 5000), 1, 0);
 }
 
 int main(void)
@@ -154,9 +119,7 @@ int main(void)
 		cmocka_unit_test(test_gap_over_budget),
 		cmocka_unit_test(test_gap_cpu_relative),
 		cmocka_unit_test(test_gap_clamped),
-		cmocka_unit_test(test_gap_commands_io),
-		cmocka_unit_test(test_gap_commands_cpu),
-		cmocka_unit_test(test_account_scale),
+		cmocka_unit_test(test_window_scale),
 		cmocka_unit_test(test_scale_never_detached),
 	};
 
