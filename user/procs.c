@@ -230,3 +230,38 @@ int procs_ports(const char *root, pid_t pid, int *ports, int max)
 	n = scan_tcp(path, inodes, ninodes, ports, n, max);
 	return n;
 }
+
+/* CPU time of a process's main thread so far (ns, from schedstat), or 0. */
+double procs_main_thread_cpu_ns(const char *root, pid_t pid)
+{
+	unsigned long long run = 0;
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/task/%d/schedstat", root, pid, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &run) != 1)
+		run = 0;
+	fclose(f);
+	return (double)run;
+}
+
+/* read() calls of a process so far (/proc/PID/io syscr), or 0. */
+double procs_reads(const char *root, pid_t pid)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/io", root, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syscr: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return (double)v;
+}

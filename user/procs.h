@@ -31,4 +31,9 @@ int procs_alive(const char *proc_root, const struct redis_proc *p);
 /* Listening TCP ports of pid, from its socket inodes and net/tcp{,6}. */
 int procs_ports(const char *proc_root, pid_t pid, int *ports, int max);
 
+/* Main thread's CPU time so far in ns (schedstat), and read() calls so far
+ * (/proc/PID/io syscr); 0 when unreadable. */
+double procs_main_thread_cpu_ns(const char *proc_root, pid_t pid);
+double procs_reads(const char *proc_root, pid_t pid);
+
 #endif

@@ -16,20 +16,12 @@
 #include "histo.h"
 #include "procs.h"
 #include "report.h"
-#include "sampler.h"
 #include "target.h"
 #include "tracer.h"
 #include "util.h"
+#include "windows.h"
 
 #define PROC_ROOT "/proc"
-#define WINDOW_NS 100e6	/* a sampling window */
-#define MAX_GAP_NS 10e9		/* longest wait between two windows */
-/* Commands right after the probes go on run slow (Redis's text page was
- * just rewritten, the tracepoints just switched on): measured here, windows
- * that recorded from the first instant showed lrange p99 2-4x the exact
- * run's. A window records only after this. */
-#define WARMUP_NS 10e6
-#define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 #define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
 
 static volatile sig_atomic_t exiting;
@@ -91,54 +83,6 @@ static int check_privileges(void)
 	return -1;
 }
 
-static double main_thread_cpu_ns(const struct target *t, int n)
-{
-	double sum = 0;
-	int k;
-
-	for (k = 0; k < n; k++) {
-		char path[96];
-		unsigned long long run;
-		FILE *f;
-
-		if (t[k].ended)
-			continue;
-		snprintf(path, sizeof(path), PROC_ROOT "/%d/task/%d/schedstat", t[k].proc.pid, t[k].proc.pid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fscanf(f, "%llu", &run) == 1)
-			sum += (double)run;
-		fclose(f);
-	}
-	return sum;
-}
-
-/* read() calls of the targets so far (/proc/PID/io syscr). */
-static double reads_so_far(const struct target *t, int n)
-{
-	double sum = 0;
-	int k;
-
-	for (k = 0; k < n; k++) {
-		char path[64], line[128];
-		unsigned long long v;
-		FILE *f;
-
-		if (t[k].ended)
-			continue;
-		snprintf(path, sizeof(path), PROC_ROOT "/%d/io", t[k].proc.pid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "syscr: %llu", &v) == 1)
-				sum += (double)v;
-		fclose(f);
-	}
-	return sum;
-}
-
 static int find_targets(const struct config *cfg, struct target **out)
 {
 	struct redis_proc procs[MAX_TARGETS];
@@ -195,25 +139,6 @@ static int check_alive(struct target *t, int n)
 	return alive;
 }
 
-static void copy_report(struct run_report *dst, const struct run_report *src)
-{
-	size_t i;
-
-	run_report_free(dst);
-	dst->insts = calloc(src->ninsts, sizeof(*dst->insts));
-	if (!dst->insts)
-		return;
-	dst->ninsts = src->ninsts;
-	for (i = 0; i < src->ninsts; i++) {
-		dst->insts[i] = src->insts[i];
-		dst->insts[i].cmds = malloc(src->insts[i].ncmds * sizeof(struct cmd_stat) + 1);
-		dst->insts[i].cap = dst->insts[i].cmds ? src->insts[i].ncmds : 0;
-		dst->insts[i].ncmds = dst->insts[i].cap;
-		if (dst->insts[i].cmds)
-			memcpy(dst->insts[i].cmds, src->insts[i].cmds, dst->insts[i].ncmds * sizeof(struct cmd_stat));
-	}
-}
-
 /* The table of what happened since the last interval. */
 static void print_interval(struct tracer *tr, struct run_report *r, struct run_report *prev)
 {
@@ -258,113 +183,7 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 	}
 	fflush(stdout);
 	run_report_free(&delta);
-	copy_report(prev, r);
-}
-
-/* Sampled mode's state between windows. */
-struct windows {
-	struct sampler smp;
-	struct run_report snap;	/* histograms at the end of the last window */
-	int in_gap, warming;
-	double start, cpu0, reads0, hits0;	/* of the window in progress */
-	double warm_until;
-	double next_attach;
-};
-
-static double tp_hit_ratio = 0.1;	/* a syscall tracepoint hit, in uprobe hits */
-
-/* Probe hits so far, counting a pair as two hits, hits while detaching, and
- * a tracepoint hit at its cost relative to a uprobe's. */
-static double probe_hits(struct tracer *tr)
-{
-	unsigned long long st[STAT_MAX];
-
-	tracer_stats(tr, st);
-	return (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] +
-	       (double)st[STAT_LATE_HITS] + tp_hit_ratio * (double)st[STAT_SYSCALL_HITS];
-}
-
-static void window_open(struct windows *w, struct tracer *tr, double now)
-{
-	w->in_gap = 0;
-	w->start = now;
-	w->cpu0 = main_thread_cpu_ns(tr->targets, tr->ntargets);
-	w->reads0 = reads_so_far(tr->targets, tr->ntargets);
-	w->hits0 = probe_hits(tr);
-}
-
-/* A window ends: fold its own percentiles into each command's spread. */
-static void window_spread(struct windows *w, struct tracer *tr, struct run_report *r)
-{
-	size_t i;
-
-	if (tracer_collect(tr, r))
-		return;
-	for (i = 0; i < r->ninsts; i++)
-		inst_window_spread(&r->insts[i], i < w->snap.ninsts ? &w->snap.insts[i] : NULL);
-	copy_report(&w->snap, r);
-}
-
-/* Returns -1 when re-attaching failed. */
-static int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, double now,
-			double hit_ns, char *err, size_t errlen)
-{
-	if (w->warming && now >= w->warm_until) {
-		double hits0 = w->hits0;	/* the warm-up's hits cost too */
-
-		window_open(w, tr, now);
-		w->hits0 = hits0;
-		w->warming = 0;
-		tracer_enable(tr);
-		return 0;
-	}
-	if (!w->in_gap && !w->warming && now - w->start >= WINDOW_NS) {
-		double len = now - w->start, cpu, reads, gap;
-
-		/* Stop recording first: on a busy host the work below takes CPU
-		 * from Redis, and commands it preempted would count as slow
-		 * (seen here: lrange p99 of windows 3-5x the exact run's). */
-		tracer_disable(tr);
-		window_spread(w, tr, r);
-		cpu = main_thread_cpu_ns(tr->targets, tr->ntargets) - w->cpu0;
-		reads = reads_so_far(tr->targets, tr->ntargets) - w->reads0;
-		gap = sampler_gap_ns(&w->smp, (probe_hits(tr) - w->hits0) * hit_ns, cpu, len);
-		if (gap < 1e6) {	/* within budget: stay attached */
-			sampler_window(&w->smp, len, reads);
-			window_open(w, tr, (double)now_ns());
-			tracer_enable(tr);
-			return 0;
-		}
-		/* What Redis does while the probes come off is not sampled, but
-		 * its trapping meanwhile is this window's cost. */
-		tracer_detach(tr);
-		sampler_window(&w->smp, len, reads);
-		gap = sampler_gap_ns(&w->smp, (probe_hits(tr) - w->hits0) * hit_ns, cpu, len);
-		if (verbose)
-			fprintf(stderr, "redlat: window of %.0f ms, %.0f reads; probes off for %.0f ms\n",
-				len / 1e6, reads, gap / 1e6);
-		w->in_gap = 1;
-		w->next_attach = now + gap;
-	}
-	if (w->in_gap && now >= w->next_attach) {
-		if (tracer_attach(tr, err, errlen))
-			return -1;
-		w->in_gap = 0;
-		w->warming = 1;
-		w->warm_until = now + WARMUP_NS;
-		w->hits0 = probe_hits(tr);
-	}
-	return 0;
-}
-
-static void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now)
-{
-	if (!w->in_gap && !w->warming) {
-		window_spread(w, tr, r);
-		sampler_window(&w->smp, now - w->start,
-			       reads_so_far(tr->targets, tr->ntargets) - w->reads0);
-	}
-	run_report_free(&w->snap);
+	report_copy(prev, r);
 }
 
 int main(int argc, char **argv)
@@ -411,24 +230,19 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 
 	report.exact = cfg.exact;
-	tp_hit_ratio = TP_HIT_NS / cal.hit_ns;
 	report.hit_ns = cal.hit_ns;
 	report.pair_bias_ns = cal.pair_bias_ns;
 	report.budget = cfg.budget_pct / 100;
-	sampler_init(&win.smp, report.budget, WINDOW_NS, MAX_GAP_NS);
 	if (tracer_attach(&tr, err, sizeof(err))) {
 		die_line("%s", err);
 		goto out;
 	}
 	start = (double)now_ns();
-	reads_start = reads_so_far(targets, n);
-	window_open(&win, &tr, start);
-	if (cfg.exact) {
+	reads_start = targets_reads(&tr);
+	if (cfg.exact)
 		tracer_enable(&tr);
-	} else {
-		win.warming = 1;
-		win.warm_until = start + WARMUP_NS;
-	}
+	else
+		windows_start(&win, &tr, report.budget, cal.hit_ns, verbose, start);
 	next_interval = start + cfg.interval_s * 1e9;
 	next_alive = start + 0.5e9;
 	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
@@ -445,7 +259,7 @@ int main(int argc, char **argv)
 			if (!check_alive(targets, n))
 				break;
 		}
-		if (!cfg.exact && windows_step(&win, &tr, &report, now, cal.hit_ns, err, sizeof(err))) {
+		if (!cfg.exact && windows_step(&win, &tr, &report, now, err, sizeof(err))) {
 			die_line("%s", err);
 			goto out;
 		}
@@ -467,7 +281,7 @@ int main(int argc, char **argv)
 	tracer_stats(&tr, report.stats);
 	report.attached_s = win.smp.attached_ns / 1e9;
 	report.windows = win.smp.windows;
-	report.scale = cfg.exact ? 1 : sampler_scale(&win.smp, reads_so_far(targets, n) - reads_start);
+	report.scale = cfg.exact ? 1 : sampler_scale(&win.smp, targets_reads(&tr) - reads_start);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);
 	if (cfg.json)

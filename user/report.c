@@ -323,3 +323,22 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 			r->threshold_ms);
 	free(cls);
 }
+
+void report_copy(struct run_report *dst, const struct run_report *src)
+{
+	size_t i;
+
+	run_report_free(dst);
+	dst->insts = calloc(src->ninsts, sizeof(*dst->insts));
+	if (!dst->insts)
+		return;
+	dst->ninsts = src->ninsts;
+	for (i = 0; i < src->ninsts; i++) {
+		dst->insts[i] = src->insts[i];
+		dst->insts[i].cmds = malloc(src->insts[i].ncmds * sizeof(struct cmd_stat) + 1);
+		dst->insts[i].cap = dst->insts[i].cmds ? src->insts[i].ncmds : 0;
+		dst->insts[i].ncmds = dst->insts[i].cap;
+		if (dst->insts[i].cmds)
+			memcpy(dst->insts[i].cmds, src->insts[i].cmds, dst->insts[i].ncmds * sizeof(struct cmd_stat));
+	}
+}

@@ -70,6 +70,8 @@ struct cmd_stat *inst_cmd(struct inst_report *in, const char *name);
 /* Sort commands by total execution time, largest first. */
 void inst_sort(struct inst_report *in);
 void run_report_free(struct run_report *r);
+/* dst becomes a deep copy of src's instances and commands. */
+void report_copy(struct run_report *dst, const struct run_report *src);
 
 /* Table of one instance (name, count, total, mean, p50, p90, p99, p99.9,
  * max, for execution and response). */

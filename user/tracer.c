@@ -149,7 +149,7 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 	if (t->attached)
 		return 0;
 	s->bss->gen++;
-	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !getenv("RL_NO_TP"); i++) {
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
 		t->tp_links[t->ntp] = bpf_program__attach(tps[i]);
 		if (!t->tp_links[t->ntp]) {
 			snprintf(err, errlen, "cannot attach tracepoint %s: %s",

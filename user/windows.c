@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include "procs.h"
+#include "util.h"
+#include "windows.h"
+
+#define PROC_ROOT "/proc"
+#define WINDOW_NS 100e6		/* a window: shorter ones cost Redis more in attaching */
+#define MAX_GAP_NS 10e9		/* longest wait between two windows */
+/* Commands right after the probes go on may run slow (Redis's text page was
+ * just rewritten, the tracepoints just switched on): a window records only
+ * after this. */
+#define WARMUP_NS 10e6
+#define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
+
+double targets_reads(const struct tracer *tr)
+{
+	double sum = 0;
+	int k;
+
+	for (k = 0; k < tr->ntargets; k++)
+		if (!tr->targets[k].ended)
+			sum += procs_reads(PROC_ROOT, tr->targets[k].proc.pid);
+	return sum;
+}
+
+double targets_cpu_ns(const struct tracer *tr)
+{
+	double sum = 0;
+	int k;
+
+	for (k = 0; k < tr->ntargets; k++)
+		if (!tr->targets[k].ended)
+			sum += procs_main_thread_cpu_ns(PROC_ROOT, tr->targets[k].proc.pid);
+	return sum;
+}
+
+/* Probe hits so far, counting a pair as two hits, hits while detaching, and
+ * a tracepoint hit at its cost relative to a uprobe's. */
+static double probe_hits(const struct windows *w, struct tracer *tr)
+{
+	unsigned long long st[STAT_MAX];
+
+	tracer_stats(tr, st);
+	return (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] +
+	       (double)st[STAT_LATE_HITS] + w->tp_ratio * (double)st[STAT_SYSCALL_HITS];
+}
+
+static void window_open(struct windows *w, struct tracer *tr, double now)
+{
+	w->in_gap = 0;
+	w->start = now;
+	w->cpu0 = targets_cpu_ns(tr);
+	w->reads0 = targets_reads(tr);
+}
+
+static void warm_up(struct windows *w, struct tracer *tr, double now)
+{
+	w->in_gap = 0;
+	w->warming = 1;
+	w->warm_until = now + WARMUP_NS;
+	w->hits0 = probe_hits(w, tr);	/* the warm-up's hits cost too */
+}
+
+void windows_start(struct windows *w, struct tracer *tr, double budget, double hit_ns,
+		   int verbose, double now)
+{
+	sampler_init(&w->smp, budget, WINDOW_NS, MAX_GAP_NS);
+	w->hit_ns = hit_ns;
+	w->tp_ratio = TP_HIT_NS / hit_ns;
+	w->verbose = verbose;
+	warm_up(w, tr, now);
+}
+
+/* A window ends: fold its own percentiles into each command's spread. */
+static void window_spread(struct windows *w, struct tracer *tr, struct run_report *r)
+{
+	size_t i;
+
+	if (tracer_collect(tr, r))
+		return;
+	for (i = 0; i < r->ninsts; i++)
+		inst_window_spread(&r->insts[i], i < w->snap.ninsts ? &w->snap.insts[i] : NULL);
+	report_copy(&w->snap, r);
+}
+
+int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, double now,
+		 char *err, size_t errlen)
+{
+	if (w->warming && now >= w->warm_until) {
+		window_open(w, tr, now);
+		w->warming = 0;
+		tracer_enable(tr);
+		return 0;
+	}
+	if (!w->in_gap && !w->warming && now - w->start >= WINDOW_NS) {
+		double len = now - w->start, cpu, reads, gap;
+
+		/* Stop recording first: on a busy host the work below takes CPU
+		 * from Redis, and commands it preempts would count as slow. */
+		tracer_disable(tr);
+		window_spread(w, tr, r);
+		cpu = targets_cpu_ns(tr) - w->cpu0;
+		reads = targets_reads(tr) - w->reads0;
+		sampler_window(&w->smp, len, reads);
+		gap = sampler_gap_ns(&w->smp, (probe_hits(w, tr) - w->hits0) * w->hit_ns, cpu, len);
+		if (gap < 1e6) {	/* within budget: stay attached */
+			w->hits0 = probe_hits(w, tr);
+			window_open(w, tr, (double)now_ns());
+			tracer_enable(tr);
+			return 0;
+		}
+		/* What Redis does while the probes come off is not sampled, but
+		 * it is this window's cost: the trapping meanwhile, and the time
+		 * itself, counted as if probed. Removal waits for RCU grace periods
+		 * (~250 ms here); with the gap reckoned from the window alone,
+		 * the default budget kept 0.89x of untraced -P 16 throughput, with
+		 * this 0.96x (BENCHMARKS.md). */
+		tracer_detach(tr);
+		gap = sampler_gap_ns(&w->smp, (probe_hits(w, tr) - w->hits0) * w->hit_ns, cpu,
+				     (double)now_ns() - w->start);
+		if (w->verbose)
+			fprintf(stderr, "redlat: window of %.0f ms, %.0f reads; probes off for %.0f ms\n",
+				len / 1e6, reads, gap / 1e6);
+		w->in_gap = 1;
+		w->next_attach = now + gap;
+	}
+	if (w->in_gap && now >= w->next_attach) {
+		if (tracer_attach(tr, err, errlen))
+			return -1;
+		warm_up(w, tr, now);
+	}
+	return 0;
+}
+
+void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now)
+{
+	if (!w->in_gap && !w->warming) {
+		tracer_disable(tr);
+		window_spread(w, tr, r);
+		sampler_window(&w->smp, now - w->start, targets_reads(tr) - w->reads0);
+	}
+	run_report_free(&w->snap);
+}
