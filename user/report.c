@@ -174,9 +174,10 @@ static void render_mode(FILE *f, const struct run_report *r)
 	fprintf(f, "Sampled mode: probes attached %.2f s of %.1f s (%.2f%%) in %lu windows, "
 		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates: what was seen "
 		"times %.1f, Redis's read() calls in the run over those while probed (a command "
-		"seen n times: +-2*sqrt(n) of that). Percentiles come from the %llu sampled "
-		"commands (95%% ranges in --json, which assume the load was steady: windows are "
-		"samples in time).\n",
+		"seen n times: at least +-2*sqrt(n) of that). Percentiles come from the %llu "
+		"sampled commands (95%% ranges in --json, widened to the spread between windows, "
+		"which are samples in time: a load that changes faster than the windows come "
+		"can be missed).\n",
 		r->attached_s, r->duration_s, r->duration_s > 0 ? 100 * r->attached_s / r->duration_s : 0,
 		r->windows, r->budget * 100, r->scale, r->stats[STAT_CMD_HITS] + r->stats[STAT_PAIR_HITS]);
 }

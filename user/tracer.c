@@ -68,11 +68,9 @@ static struct bpf_link *attach_u(struct bpf_program *p, int ret, pid_t pid, cons
 	return bpf_program__attach_uprobe_opts(p, pid, path, off, &o);
 }
 
-/* The hot probe is attached the old way, a uprobe perf event with the program
- * set by ioctl, not through a BPF link: closing a link only queues its
- * release on a workqueue, and on a busy host the breakpoint stayed in Redis
- * for hundreds of ms after a window closed (measured: 3x the window's own
- * hits). Closing a perf event removes the breakpoint before close() returns. */
+/* The hot probe is a uprobe perf event with the program set by ioctl, so
+ * that removing it is a plain close() that tracer_detach() can run on a
+ * thread of its own. */
 static int uprobe_open(int prog_fd, pid_t pid, const char *path, __u64 off)
 {
 	static int type = -1;
