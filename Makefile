@@ -27,7 +27,7 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	$(CLANG_BPF_SYS_INCLUDES) -MMD -MP -Wall -Werror
 
-BPF_APPS  := commands calib
+BPF_APPS  := commands calib cmdname_test
 BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_APPS))
 SKELS     := $(patsubst %,skel/%.skel.h,$(BPF_APPS))
 LIB_SRCS  := $(filter-out user/redlat.c,$(wildcard user/*.c))

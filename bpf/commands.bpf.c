@@ -22,6 +22,7 @@
 #include <bpf/bpf_core_read.h>
 #include "commands.h"
 #include "maps.bpf.h"
+#include "cmdname.bpf.h"
 
 /* Entry-to-return time that a probe pair adds to an empty function here,
  * measured by redlat at start-up (user/calib.c). */
@@ -49,14 +50,6 @@ struct {
 	__type(key, struct cmd_key);
 	__type(value, struct hist);
 } hists SEC(".maps");
-
-/* Commands that have subcommands, named parent|sub by Redis 7. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, char[CMD_NAME_LEN]);
-	__type(value, __u8);
-} containers SEC(".maps");
 
 /* Names of the skip-slowlog procs, by attach cookie. */
 struct {
@@ -151,58 +144,12 @@ static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
 		h->max_ns = ns;
 }
 
-static __always_inline char lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-/* argv[i] is a robj whose ptr (at offset 8 in every Redis and Valkey since
- * 2.x) points at NUL-terminated characters. */
-static __always_inline long read_arg(void **argv, int i, char *dst)
-{
-	void *obj, *ptr;
-
-	if (bpf_probe_read_user(&obj, sizeof(obj), &argv[i]) || !obj)
-		return -1;
-	if (bpf_probe_read_user(&ptr, sizeof(ptr), obj + 8) || !ptr)
-		return -1;
-	return bpf_probe_read_user_str(dst, CMD_NAME_LEN, ptr);
-}
-
-/* The name INFO commandstats uses: lower case, parent|sub for subcommands.
- * argv[1] is read only when argv[0] names a container command, so no key or
- * value ever leaves Redis. */
+/* The name INFO commandstats uses, for this target's naming rules. */
 static __always_inline int command_name(__u32 tgid, void **argv, int argc, char *name)
 {
-	char sub[CMD_NAME_LEN] = {};
-	__u32 *flags;
-	long n, i, j;
+	__u32 *flags = bpf_map_lookup_elem(&targets, &tgid);
 
-	n = read_arg(argv, 0, name);
-	if (n <= 1)
-		return -1;
-	for (i = 0; i < CMD_NAME_LEN; i++) {
-		if (!name[i])
-			break;
-		name[i] = lower(name[i]);
-	}
-	flags = bpf_map_lookup_elem(&targets, &tgid);
-	if (argc < 2 || !flags || !(*flags & TARGET_SUBCOMMANDS) ||
-	    !bpf_map_lookup_elem(&containers, name))
-		return 0;
-	if (read_arg(argv, 1, sub) <= 1)
-		return 0;
-	n -= 1;	/* length without the NUL */
-	if (n >= CMD_NAME_LEN - 2)
-		return 0;
-	name[n & (CMD_NAME_LEN - 1)] = '|';
-	for (i = 0; i < CMD_NAME_LEN; i++) {
-		j = n + 1 + i;
-		if (j >= CMD_NAME_LEN - 1 || !sub[i])
-			break;
-		name[j & (CMD_NAME_LEN - 1)] = lower(sub[i]);
-	}
-	return 0;
+	return cmd_name(argv, argc, flags && (*flags & TARGET_SUBCOMMANDS), name);
 }
 
 /* File the command under the connection last read on this thread, for its

@@ -24,8 +24,4 @@ int version_major(const char *version);
 /* Whether this server version names subcommands parent|sub. */
 int has_subcommands(const char *product, const char *version);
 
-/* The commandstats name for a request, built the way the BPF side builds it:
- * lower case; "parent|sub" when argv0 is a container and subcommands apply. */
-void command_name(const char *argv0, const char *argv1, int subcommands, char *out, size_t len);
-
 #endif

@@ -13,26 +13,26 @@
 #define WARMUP_NS 10e6
 #define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 
-double targets_reads(const struct tracer *tr)
+/* A /proc figure summed over the targets still running. */
+static double sum_targets(const struct tracer *tr, double (*read)(const char *, pid_t))
 {
 	double sum = 0;
 	int k;
 
 	for (k = 0; k < tr->ntargets; k++)
 		if (!tr->targets[k].ended)
-			sum += procs_reads(PROC_ROOT, tr->targets[k].proc.pid);
+			sum += read(PROC_ROOT, tr->targets[k].proc.pid);
 	return sum;
+}
+
+double targets_reads(const struct tracer *tr)
+{
+	return sum_targets(tr, procs_reads);
 }
 
 double targets_cpu_ns(const struct tracer *tr)
 {
-	double sum = 0;
-	int k;
-
-	for (k = 0; k < tr->ntargets; k++)
-		if (!tr->targets[k].ended)
-			sum += procs_main_thread_cpu_ns(PROC_ROOT, tr->targets[k].proc.pid);
-	return sum;
+	return sum_targets(tr, procs_main_thread_cpu_ns);
 }
 
 /* Probe hits so far, counting a pair as two hits, hits while detaching, and
