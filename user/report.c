@@ -162,8 +162,9 @@ static void render_mode(FILE *f, const struct run_report *r)
 {
 	char a[16], b[16];
 
-	fprintf(f, "Execution times are Redis's own (its microsecond clock, as commandstats): "
-		"<1us is a command within one tick; means stay exact.\n");
+	fprintf(f, "Execution: the command's own run inside call(), as INFO commandstats and "
+		"SLOWLOG time it, in Redis's own microseconds (<1us: within one tick; means stay "
+		"exact). Response: from the read() of the request to the write() of its reply.\n");
 	fprintf(f, "Traced for %.1f s. A probe hit costs %s here; an entry/return pair adds %s "
 		"to what it times (subtracted).\n", r->duration_s, fmt_ns(r->hit_ns, a, sizeof(a)),
 		fmt_ns(r->pair_bias_ns, b, sizeof(b)));
@@ -210,9 +211,7 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms)
 
 		fprintf(f, "\n");
 		inst_title(f, in);
-		fprintf(f, "Execution: the command's own run inside call(), as INFO commandstats and "
-			"SLOWLOG time it. Response: from the read() of the request to the write() of "
-			"its reply.\n\n");
+		fprintf(f, "\n");
 		if (!in->ncmds) {
 			fprintf(f, "No command was seen.\n");
 		} else {
