@@ -34,13 +34,16 @@ static json_object *span_json(const struct cmd_stat *c, int span, const struct r
 	add_int(o, "max_ns", (long long)h->max_ns);
 	if (!r->exact) {
 		json_object *ci = json_object_new_object(), *cr = json_object_new_array();
-		double n = (double)h->count, half = 1.96 * sqrt(n);
+		double n = c->span[SPAN_EXEC].count ? (double)h->count / c->span[SPAN_EXEC].count : 0;
+		double half = 1.96 * sqrt(c->est_var);
 
-		add_double(o, "estimated_count", n * r->scale);
-		add_double(o, "estimated_total_ns", h->sum_ns * r->scale);
-		/* a command seen n times: Poisson error of the sampled count */
-		json_object_array_add(cr, json_object_new_double((n - half > 0 ? n - half : 0) * r->scale));
-		json_object_array_add(cr, json_object_new_double((n + half) * r->scale));
+		/* the response span's samples scale as the execution span's */
+		add_double(o, "estimated_count", c->est_count * n);
+		add_double(o, "estimated_total_ns", c->span[SPAN_EXEC].count ?
+			   h->sum_ns * c->est_count / c->span[SPAN_EXEC].count : 0);
+		json_object_array_add(cr, json_object_new_double(c->est_count - half > 0 ?
+								   (c->est_count - half) * n : 0));
+		json_object_array_add(cr, json_object_new_double((c->est_count + half) * n));
 		json_object_object_add(ci, "estimated_count", cr);
 		for (i = 0; i < ARRAY_SIZE(pcts); i++) {
 			json_object *range = json_object_new_array();

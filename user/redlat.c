@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	struct calib cal;
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start, next_interval, next_alive, reads_start;
+	double start, next_interval, next_alive;
 	char err[512];
 	int n, rc = 1, printed = 0;
 
@@ -238,7 +238,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	start = (double)now_ns();
-	reads_start = targets_reads(&tr);
 	if (cfg.exact)
 		tracer_enable(&tr);
 	else
@@ -281,7 +280,7 @@ int main(int argc, char **argv)
 	tracer_stats(&tr, report.stats);
 	report.attached_s = win.smp.attached_ns / 1e9;
 	report.windows = win.smp.windows;
-	report.scale = cfg.exact ? 1 : sampler_scale(&win.smp, targets_reads(&tr) - reads_start);
+	report.scale = cfg.exact ? 1 : run_scale(&report);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);
 	if (cfg.json)

@@ -74,25 +74,69 @@ void cmd_pct_range(const struct cmd_stat *c, int k, double *lo, double *hi)
 	}
 }
 
-static double scale_of(const struct run_report *r)
+void inst_weigh(struct inst_report *in, double weight)
 {
-	return r->exact || r->raw_counts ? 1.0 : r->scale;
+	size_t i;
+
+	for (i = 0; i < in->ncmds; i++) {
+		struct cmd_stat *c = &in->cmds[i];
+		const struct hist *e = &c->span[SPAN_EXEC];
+
+		c->last_n = e->count - c->seen_count;
+		c->last_sum_ns = e->sum_ns - c->seen_sum_ns;
+		c->last_w = weight;
+		c->est_count += (double)c->last_n * weight;
+		c->est_sum_ns += (double)c->last_sum_ns * weight;
+		c->est_var += (double)c->last_n * weight * weight;
+		c->seen_count = e->count;
+		c->seen_sum_ns = e->sum_ns;
+	}
+}
+
+void inst_weigh_more(struct inst_report *in, double extra)
+{
+	size_t i;
+
+	for (i = 0; i < in->ncmds; i++) {
+		struct cmd_stat *c = &in->cmds[i];
+		double w = c->last_w + extra;
+
+		c->est_count += (double)c->last_n * extra;
+		c->est_sum_ns += (double)c->last_sum_ns * extra;
+		c->est_var += (double)c->last_n * (w * w - c->last_w * c->last_w);
+		c->last_w = w;
+	}
+}
+
+double run_scale(const struct run_report *r)
+{
+	double est = 0, seen = 0;
+	size_t i, j;
+
+	for (i = 0; i < r->ninsts; i++)
+		for (j = 0; j < r->insts[i].ncmds; j++) {
+			est += r->insts[i].cmds[j].est_count;
+			seen += (double)r->insts[i].cmds[j].seen_count;
+		}
+	return seen > 0 ? est / seen : 1.0;
 }
 
 double cmd_est_count(const struct run_report *r, const struct cmd_stat *c)
 {
-	return (double)c->span[SPAN_EXEC].count * scale_of(r);
+	return r->exact || r->raw_counts ? (double)c->span[SPAN_EXEC].count : c->est_count;
 }
 
 double cmd_est_sum(const struct run_report *r, const struct cmd_stat *c)
 {
-	return (double)c->span[SPAN_EXEC].sum_ns * scale_of(r);
+	return r->exact || r->raw_counts ? (double)c->span[SPAN_EXEC].sum_ns : c->est_sum_ns;
 }
 
 static int by_total(const void *a, const void *b)
 {
 	const struct cmd_stat *x = a, *y = b;
-	__u64 tx = x->span[SPAN_EXEC].sum_ns, ty = y->span[SPAN_EXEC].sum_ns;
+	/* sampled mode sorts by the estimate, as the TOTAL column shows */
+	double tx = x->est_count > 0 ? x->est_sum_ns : (double)x->span[SPAN_EXEC].sum_ns;
+	double ty = y->est_count > 0 ? y->est_sum_ns : (double)y->span[SPAN_EXEC].sum_ns;
 
 	if (tx != ty)
 		return tx > ty ? -1 : 1;
@@ -173,12 +217,12 @@ static void render_mode(FILE *f, const struct run_report *r)
 		return;
 	}
 	fprintf(f, "Sampled mode: probes attached %.2f s of %.1f s (%.2f%%) in %lu windows, "
-		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates: what was seen "
-		"times %.1f, Redis's read() calls in the run over those while probed (a command "
-		"seen n times: at least +-2*sqrt(n) of that). Percentiles come from the %llu "
-		"sampled commands (95%% ranges in --json, widened to the spread between windows, "
-		"which are samples in time: a load that changes faster than the windows come "
-		"can be missed).\n",
+		"within a %.1f%% overhead budget. ~CALLS and TOTAL are estimates (%.1f per command "
+		"seen): each window's commands stand for the read() calls Redis made in it and in "
+		"the nearer halves of the gaps around it. Percentiles come from the %llu sampled "
+		"commands (95%% ranges in --json, widened to the spread between windows, which "
+		"are samples in time: a load that changes faster than the windows come can be "
+		"missed).\n",
 		r->attached_s, r->duration_s, r->duration_s > 0 ? 100 * r->attached_s / r->duration_s : 0,
 		r->windows, r->budget * 100, r->scale, r->stats[STAT_CMD_HITS] + r->stats[STAT_PAIR_HITS]);
 }

@@ -21,6 +21,12 @@ struct cmd_stat {
 	 * samples in time, and their spread belongs in the stated error */
 	double win_lo[NPCTS], win_hi[NPCTS];
 	unsigned nwin;
+	/* sampled mode: executions estimated for the run, each window's
+	 * samples weighted by the reads of the time it stands for */
+	double est_count, est_sum_ns, est_var;
+	__u64 seen_count, seen_sum_ns;	/* samples weighted so far */
+	__u64 last_n, last_sum_ns;	/* the last weighted batch */
+	double last_w;
 };
 
 struct inst_report {
@@ -45,7 +51,7 @@ struct run_report {
 	double budget;
 	double attached_s;
 	unsigned long windows;
-	double scale;		/* estimated commands / sampled commands */
+	double scale;		/* estimated commands / sampled commands, for display */
 	unsigned long long stats[STAT_MAX];
 	struct inst_report *insts;
 	size_t ninsts;
@@ -60,6 +66,13 @@ void inst_window_spread(struct inst_report *cur, struct inst_report *prev);
 /* The 95% range of percentile report_pcts[k] of a sampled command: the
  * i.i.d. range, widened to the spread of single windows. */
 void cmd_pct_range(const struct cmd_stat *c, int k, double *lo, double *hi);
+
+/* Sampled mode: weigh the samples gathered since the last call (a window's)
+ * by weight; inst_weigh_more() raises the last batch's weight by extra. */
+void inst_weigh(struct inst_report *in, double weight);
+void inst_weigh_more(struct inst_report *in, double extra);
+/* Estimated commands over commands seen, over the whole run (1 if none). */
+double run_scale(const struct run_report *r);
 
 /* Estimated executions and their total time (exact mode: the counts). */
 double cmd_est_count(const struct run_report *r, const struct cmd_stat *c);

@@ -26,16 +26,8 @@ double sampler_gap_ns(const struct sampler *s, double probe_ns, double cpu_ns, d
 	return gap > s->max_gap_ns ? s->max_gap_ns : gap;
 }
 
-void sampler_window(struct sampler *s, double window_ns, double reads)
+void sampler_window(struct sampler *s, double window_ns)
 {
 	s->windows++;
 	s->attached_ns += window_ns;
-	s->sampled_reads += reads;
-}
-
-double sampler_scale(const struct sampler *s, double total_reads)
-{
-	if (s->sampled_reads <= 0 || total_reads <= s->sampled_reads)
-		return 1.0;
-	return total_reads / s->sampled_reads;
 }

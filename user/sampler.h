@@ -7,12 +7,7 @@
  * attached for a share d of the run, they take f*d on average, and
  * d = budget/f keeps that at the budget. u is floored at a fifth of the
  * window so that a nearly idle Redis, whose few hits cost nothing, stays
- * attached rather than churning probes on and off.
- *
- * Counts are scaled by the share of Redis's read() calls (/proc/PID/io
- * syscr) that happened while the probes were on: clients that wait for
- * their replies keep commands per read steady whether Redis is probed or
- * not, where a share of time would undercount a Redis the probes slowed. */
+ * attached rather than churning probes on and off. */
 #ifndef REDLAT_SAMPLER_H
 #define REDLAT_SAMPLER_H
 
@@ -23,7 +18,6 @@ struct sampler {
 	double window_ns;	/* attached span of one window */
 	double max_gap_ns;	/* never wait longer than this between windows */
 	double attached_ns;	/* totals over the run */
-	double sampled_reads;
 	uint64_t windows;
 };
 
@@ -34,11 +28,7 @@ void sampler_init(struct sampler *s, double budget, double window_ns, double max
  * in it. Returns how long to stay detached (ns). */
 double sampler_gap_ns(const struct sampler *s, double probe_ns, double cpu_ns, double window_ns);
 
-/* Account a window: how long the probes were on, and the reads meanwhile. */
-void sampler_window(struct sampler *s, double window_ns, double reads);
-
-/* Multiply a sampled count by this to estimate the run's count: the run's
- * reads over the sampled ones. 1 when the probes never came off. */
-double sampler_scale(const struct sampler *s, double total_reads);
+/* Account a window: how long the probes were on. */
+void sampler_window(struct sampler *s, double window_ns);
 
 #endif

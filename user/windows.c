@@ -72,6 +72,20 @@ void windows_start(struct windows *w, struct tracer *tr, double budget, double h
 	warm_up(w, tr, now);
 }
 
+/* Weigh the last window's samples: it stands for its own reads, the
+ * second half of the gap before it and after_reads of the time after it. */
+static void weigh(struct windows *w, struct tracer *tr, struct run_report *r, double after_reads)
+{
+	double weight = w->win_reads > 0 ? (w->before + w->win_reads + after_reads) / w->win_reads : 1;
+	size_t i;
+
+	if (tracer_collect(tr, r))
+		return;
+	for (i = 0; i < r->ninsts; i++)
+		inst_weigh(&r->insts[i], weight);
+	w->weighed = 1;
+}
+
 /* A window ends: fold its own percentiles into each command's spread. */
 static void window_spread(struct windows *w, struct tracer *tr, struct run_report *r)
 {
@@ -89,6 +103,8 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 {
 	if (w->warming && now >= w->warm_until) {
 		window_open(w, tr, now);
+		/* the gap's second half, warm-up included, goes with this window */
+		w->before = w->weighed ? w->reads0 - w->mid_reads : 0;
 		w->warming = 0;
 		tracer_enable(tr);
 		return 0;
@@ -102,14 +118,20 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 		window_spread(w, tr, r);
 		cpu = targets_cpu_ns(tr) - w->cpu0;
 		reads = targets_reads(tr) - w->reads0;
-		sampler_window(&w->smp, len, reads);
+		sampler_window(&w->smp, len);
+		w->win_reads = reads;
+		w->weighed = 0;
 		gap = sampler_gap_ns(&w->smp, (probe_hits(w, tr) - w->hits0) * w->hit_ns, cpu, len);
 		if (gap < 1e6) {	/* within budget: stay attached */
+			weigh(w, tr, r, 0);
+			w->before = 0;
 			w->hits0 = probe_hits(w, tr);
 			window_open(w, tr, (double)now_ns());
 			tracer_enable(tr);
 			return 0;
 		}
+		w->gap_start = now;
+		w->gap_reads0 = targets_reads(tr);
 		/* What Redis does while the probes come off is not sampled, but
 		 * it is this window's cost: the trapping meanwhile, and the time
 		 * itself, counted as if probed. Removal waits for RCU grace periods
@@ -125,6 +147,10 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 		w->in_gap = 1;
 		w->next_attach = now + gap;
 	}
+	if (w->in_gap && !w->weighed && now >= (w->gap_start + w->next_attach) / 2) {
+		w->mid_reads = targets_reads(tr);
+		weigh(w, tr, r, w->mid_reads - w->gap_reads0);
+	}
 	if (w->in_gap && now >= w->next_attach) {
 		if (tracer_attach(tr, err, errlen))
 			return -1;
@@ -135,10 +161,23 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 
 void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now)
 {
+	double reads = targets_reads(tr);
+	size_t i;
+
 	if (!w->in_gap && !w->warming) {
+		/* the run ends inside a window */
 		tracer_disable(tr);
 		window_spread(w, tr, r);
-		sampler_window(&w->smp, now - w->start, targets_reads(tr) - w->reads0);
+		w->win_reads = reads - w->reads0;
+		sampler_window(&w->smp, now - w->start);
+		weigh(w, tr, r, 0);
+	} else if (!w->weighed) {
+		/* in the first half of a gap: all of it so far is the window's */
+		weigh(w, tr, r, reads - w->gap_reads0);
+	} else {
+		/* past the middle of a gap, or warming up: no window follows */
+		for (i = 0; i < r->ninsts && w->win_reads > 0; i++)
+			inst_weigh_more(&r->insts[i], (reads - w->mid_reads) / w->win_reads);
 	}
 	run_report_free(&w->snap);
 }

@@ -19,6 +19,12 @@ struct windows {
 	int in_gap, warming;
 	double start, cpu0, reads0, hits0;	/* of the window in progress */
 	double warm_until, next_attach;
+	/* Weights. A window's samples stand for the reads in it (win_reads),
+	 * the second half of the gap before it (before) and the first half
+	 * of the gap after it, known at the gap's middle. */
+	double win_reads, before;
+	double gap_start, gap_reads0, mid_reads;
+	int weighed;		/* the last window's weight is set */
 };
 
 /* The tracer is attached, not yet enabled: the first window warms up. */

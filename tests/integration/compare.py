@@ -2,7 +2,7 @@
 """Compare a redlat --json report with Redis's own INFO commandstats.
 
 compare.py counts BEFORE AFTER REPORT   exact mode: counts equal, means close
-compare.py pcts EXACT SAMPLED CMD...    sampled percentiles within their ranges
+compare.py pcts EXACT SAMPLED NAME:KEY,KEY...  sampled percentiles within their ranges
 """
 import json
 import sys
@@ -72,16 +72,18 @@ def counts(before, after, report):
     return not errors
 
 
-def pcts(exact, sampled, names):
+def pcts(exact, sampled, specs):
+    """specs: NAME:KEY,KEY... e.g. get:p50_ns,p99_ns"""
     _, ex = commands(exact)
     doc, sa = commands(sampled)
     assert doc["mode"] == "sampled"
     errors = []
-    for name in names:
+    for spec in specs:
+        name, keys = spec.split(":")
         if name not in sa:
             errors.append(f"{name}: not sampled")
             continue
-        for key in ("p50_ns", "p99_ns"):
+        for key in keys.split(","):
             want = ex[name]["execution"][key]
             lo, hi = sa[name]["execution"]["ci95"][key]
             got = sa[name]["execution"][key]

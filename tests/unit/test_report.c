@@ -149,7 +149,7 @@ static void test_render_table_sampled(void **state)
 	char *out;
 
 	record(r, "get", SPAN_EXEC, 100000, 4);
-	r->scale = 25;	/* each sample stands for 25 */
+	inst_weigh(&r->insts[0], 25);	/* each sample stands for 25 */
 	c = cmd(r, "get");
 	assert_float_equal(cmd_est_count(r, c), 100, 1e-9);
 	assert_float_equal(cmd_est_sum(r, c), 10e6, 1e-3);
@@ -167,6 +167,30 @@ static void test_render_table_sampled(void **state)
 	assert_non_null(strstr(out, "SAMPLED"));
 	assert_non_null(strstr(out, "get                               4     400us"));
 	free(out);
+	report_free(r);
+}
+
+/* Windows weigh their own samples; a late top-up raises the last batch. */
+static void test_weigh(void **state)
+{
+	struct run_report *r = report_new(0);
+	struct cmd_stat *c;
+
+	record(r, "get", SPAN_EXEC, 100000, 4);
+	inst_weigh(&r->insts[0], 25);
+	record(r, "get", SPAN_EXEC, 100000, 2);
+	inst_weigh(&r->insts[0], 10);	/* only the 2 new samples */
+	c = cmd(r, "get");
+	assert_float_equal(c->est_count, 4 * 25 + 2 * 10, 1e-9);
+	assert_float_equal(c->est_sum_ns, (4 * 25 + 2 * 10) * 100000.0, 1e-3);
+	assert_int_equal(c->seen_count, 6);
+	inst_weigh_more(&r->insts[0], 5);	/* the last 2 now stand for 15 each */
+	assert_float_equal(c->est_count, 130, 1e-9);
+	assert_float_equal(c->est_var, 4 * 25 * 25 + 2 * 15 * 15, 1e-9);
+	assert_float_equal(run_scale(r), 130.0 / 6, 1e-12);
+	/* nothing new: a weighing changes nothing */
+	inst_weigh(&r->insts[0], 1000);
+	assert_float_equal(c->est_count, 130, 1e-9);
 	report_free(r);
 }
 
@@ -320,9 +344,9 @@ static void test_render_json_sampled(void **state)
 	size_t len = 0;
 	FILE *f;
 
-	r->scale = 25;
 	r->windows = 3;
 	record(r, "get", SPAN_EXEC, 100000, 4);
+	inst_weigh(&r->insts[0], 25);
 	f = open_memstream(&buf, &len);
 	render_json(f, r);
 	fclose(f);
@@ -389,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_inst_cmd),
 		cmocka_unit_test(test_render_table),
 		cmocka_unit_test(test_render_table_sampled),
+		cmocka_unit_test(test_weigh),
 		cmocka_unit_test(test_doctor_no_spike),
 		cmocka_unit_test(test_doctor_spikes),
 		cmocka_unit_test(test_doctor_fast_only),

@@ -19,8 +19,6 @@ static void test_init(void **state)
 	assert_float_equal(s.max_gap_ns, 1000 * MS, 0);
 	assert_int_equal(s.windows, 0);
 	assert_float_equal(s.attached_ns, 0, 0);
-	assert_float_equal(s.sampled_reads, 0, 0);
-	assert_float_equal(sampler_scale(&s, 1000), 1, 0);
 }
 
 static void test_gap_within_budget(void **state)
@@ -80,35 +78,15 @@ static void test_gap_clamped(void **state)
 	assert_float_equal(sampler_gap_ns(&s, 0.8 * MS, 20 * MS, 20 * MS), 20 * MS, 1);
 }
 
-static void test_window_scale(void **state)
+static void test_windows_accounted(void **state)
 {
 	struct sampler s;
 
 	sampler_init(&s, 0.02, 100 * MS, 10000 * MS);
-	sampler_window(&s, 100 * MS, 500);
-	sampler_window(&s, 120 * MS, 300);
+	sampler_window(&s, 100 * MS);
+	sampler_window(&s, 120 * MS);
 	assert_int_equal(s.windows, 2);
 	assert_float_equal(s.attached_ns, 220 * MS, 0);
-	assert_float_equal(s.sampled_reads, 800, 0);
-	/* 800 of 40000 reads were sampled: each sampled command stands for 50 */
-	assert_float_equal(sampler_scale(&s, 40000), 50, 1e-12);
-}
-
-static void test_scale_never_detached(void **state)
-{
-	struct sampler s;
-
-	sampler_init(&s, 0.02, 100 * MS, 1000 * MS);
-	sampler_window(&s, 100 * MS, 70);
-	/* every read was sampled */
-	assert_float_equal(sampler_scale(&s, 70), 1, 0);
-	/* a read counter that went backwards (another process's pid) never
-	 * scales down */
-	assert_float_equal(sampler_scale(&s, 10), 1, 0);
-	/* nothing read while attached: 1, not a division by zero */
-	sampler_init(&s, 0.02, 100 * MS, 1000 * MS);
-	sampler_window(&s, 100 * MS, 0);
-	assert_float_equal(sampler_scale(&s, 5000), 1, 0);
 }
 
 int main(void)
@@ -119,8 +97,7 @@ int main(void)
 		cmocka_unit_test(test_gap_over_budget),
 		cmocka_unit_test(test_gap_cpu_relative),
 		cmocka_unit_test(test_gap_clamped),
-		cmocka_unit_test(test_window_scale),
-		cmocka_unit_test(test_scale_never_detached),
+		cmocka_unit_test(test_windows_accounted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
