@@ -211,8 +211,10 @@ int BPF_KPROBE(skip_entry)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 ts = bpf_ktime_get_ns();
 
-	if (!enabled)
+	if (!enabled) {
+		bpf_map_delete_elem(&skip_start, &tid);
 		return 0;
+	}
 	bpf_map_update_elem(&skip_start, &tid, &ts, BPF_ANY);
 	return 0;
 }
@@ -225,6 +227,11 @@ int BPF_KRETPROBE(skip_return)
 	__u64 *start, ns;
 	char *name;
 
+	if (!enabled) {
+		stat_inc(STAT_LATE_HITS);
+		bpf_map_delete_elem(&skip_start, &tid);
+		return 0;
+	}
 	stat_inc(STAT_PAIR_HITS);
 	start = bpf_map_lookup_elem(&skip_start, &tid);
 	name = bpf_map_lookup_elem(&skip_names, &id);
@@ -272,11 +279,9 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 	init = bpf_map_lookup_elem(&zero_fd, &zero);
 	if (!init)
 		return;
-	st = lookup_or_init(&fds, &fk, init);
-	if (!st) {
-		stat_inc(STAT_DROP_FD_FULL);
+	st = lookup_or_init(&fds, &fk, init);	/* LRU: evicts, never full */
+	if (!st)
 		return;
-	}
 	if (st->gen != gen || st->npending == 0) {
 		st->read_ts = bpf_ktime_get_ns();
 		st->gen = gen;

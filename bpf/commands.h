@@ -10,7 +10,7 @@
 #define CMD_NAME_LEN 32
 /* Commands of one client answered by one write: redis-benchmark -P 16 sends
  * 16. Past this the response span of the extra commands is dropped and
- * counted (DROP_PENDING_FULL). */
+ * counted (STAT_DROP_PENDING). */
 #define MAX_PENDING 32
 #define MAX_SKIP_PROCS 16
 
@@ -36,8 +36,7 @@ enum redlat_stat {
 	STAT_DROP_HIST_FULL,  /* histogram map full: a sample lost */
 	STAT_DROP_NAME,       /* command name unreadable */
 	STAT_DROP_PENDING,    /* more commands than MAX_PENDING in one reply */
-	STAT_DROP_FD_FULL,    /* per-connection map full */
-	STAT_LATE_HITS,       /* hits after a window closed, while detaching */
+	STAT_LATE_HITS,       /* hits while not recording: warm-up, detaching */
 	STAT_MAX,
 };
 

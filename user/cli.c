@@ -19,7 +19,7 @@ static const char usage[] =
 "                            (default 2, range 0.1-50)\n"
 "  -j, --json                write the report as JSON\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
-"  -v, --verbose             print libbpf's debug output\n"
+"  -v, --verbose             print libbpf's debug output and each sampling window\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -60,6 +60,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 				fprintf(err, "redlat: bad pid '%s': give a process id, such as -p 1234\n", optarg);
 				return -1;
 			}
+			for (npos = 0; npos < cfg->npids && cfg->pids[npos] != (pid_t)l; npos++)
+				;
+			if (npos < cfg->npids)
+				break;	/* the same pid twice: probed once */
 			if (cfg->npids == MAX_TARGETS) {
 				fprintf(err, "redlat: at most %d -p options\n", MAX_TARGETS);
 				return -1;

@@ -109,8 +109,10 @@ int elfbin_open(const char *path, struct elfbin **out, char *err, size_t errlen)
 		goto fail;
 	}
 	b->phdrs = calloc(b->nphdrs, sizeof(*b->phdrs));
-	if (!b->phdrs)
+	if (!b->phdrs) {
+		snprintf(err, errlen, "out of memory reading %s", path);
 		goto fail;
+	}
 	for (i = 0; i < b->nphdrs; i++)
 		if (!gelf_getphdr(b->elf, i, &b->phdrs[i]))
 			memset(&b->phdrs[i], 0, sizeof(b->phdrs[i]));
@@ -129,10 +131,12 @@ int elfbin_open(const char *path, struct elfbin **out, char *err, size_t errlen)
 		goto fail;
 	}
 	qsort(b->funcs, b->nfuncs, sizeof(*b->funcs), func_cmp);
-	/* .symtab and .dynsym repeat each other: keep one name per address,
-	 * the first in order (aliases such as __libc_* are rare here). */
+	/* .symtab and .dynsym repeat each other: drop exact repeats, keep
+	 * aliases (another name at the same address) for lookups by name;
+	 * the call-site scan reads each address once. */
 	for (i = 0, j = 0; i < b->nfuncs; i++) {
-		if (j && b->funcs[j - 1].addr == b->funcs[i].addr) {
+		if (j && b->funcs[j - 1].addr == b->funcs[i].addr &&
+		    !strcmp(b->funcs[j - 1].name, b->funcs[i].name)) {
 			free(b->funcs[i].name);
 			continue;
 		}
@@ -245,7 +249,7 @@ int elfbin_call_sites(const struct elfbin *b, uint64_t target, struct elfsym *si
 		int64_t off = f->size ? vaddr_to_off(b, f->addr, f->size) : -1;
 		size_t count, k;
 
-		if (off < 0 || f->addr == target)
+		if (off < 0 || f->addr == target || (i && b->funcs[i - 1].addr == f->addr))
 			continue;
 		count = cs_disasm(cs, b->map + off, f->size, f->addr, 0, &insn);
 		for (k = 0; k < count && n < max; k++) {
@@ -306,7 +310,8 @@ int elfbin_version(const struct elfbin *b, char *ver, size_t verlen, char *produ
 
 	*ver = 0;
 	*product = 0;
-	if (elfbin_sym(b, "version", &v) || !v.size || v.size > 4096)
+	if (elfbin_sym(b, "version", &v) || !v.size || v.size > 4096 ||
+	    vaddr_to_off(b, v.addr, v.size) < 0)
 		return -1;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
 		return -1;

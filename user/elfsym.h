@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What redlat needs to know of a redis-server binary: symbols (.symtab,
- * else .dynsym), file offsets for uprobes, the direct call sites of a
+/* What redlat needs to know of a redis-server binary: symbols (.symtab and
+ * .dynsym, merged), file offsets for uprobes, the direct call sites of a
  * function (found by disassembly, so a probe never lands mid-instruction)
  * and the version string. */
 #ifndef REDLAT_ELFSYM_H

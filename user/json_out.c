@@ -67,7 +67,7 @@ int render_json(FILE *f, const struct run_report *r)
 	static const char *const stat_keys[STAT_MAX] = {
 		"command_probe_hits", "pair_probe_hits", "syscall_hits",
 		"dropped_hist_full", "dropped_name_unreadable", "dropped_pending_full",
-		"dropped_fd_full", "late_hits",
+		"late_hits",
 	};
 	json_object *root = json_object_new_object(), *insts = json_object_new_array();
 	json_object *probe = json_object_new_object(), *stats = json_object_new_object();

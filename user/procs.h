@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #define MAX_PORTS 8
+#define PROC_ROOT "/proc"
 
 struct redis_proc {
 	pid_t pid;

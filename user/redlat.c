@@ -21,7 +21,6 @@
 #include "util.h"
 #include "windows.h"
 
-#define PROC_ROOT "/proc"
 #define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
 
 static volatile sig_atomic_t exiting;
@@ -275,6 +274,7 @@ int main(int argc, char **argv)
 	if (!cfg.exact)
 		windows_finish(&win, &tr, &report, (double)now_ns());
 	report.duration_s = ((double)now_ns() - start) / 1e9;
+	tracer_disable(&tr);	/* counts and stats from the same moment */
 	tracer_collect(&tr, &report);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);

@@ -232,8 +232,7 @@ static void render_drops(FILE *f, const struct run_report *r)
 	static const struct { int stat; const char *what; } drops[] = {
 		{ STAT_DROP_HIST_FULL, "samples lost to a full histogram map" },
 		{ STAT_DROP_NAME, "commands whose name could not be read" },
-		{ STAT_DROP_PENDING, "response spans dropped (over 32 commands per reply)" },
-		{ STAT_DROP_FD_FULL, "connections not tracked (connection map full)" },
+		{ STAT_DROP_PENDING, "response spans dropped (more commands in one reply than redlat tracks)" },
 	};
 	size_t i;
 

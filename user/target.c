@@ -36,6 +36,12 @@ int target_analyze(struct target *t, char *err, size_t errlen)
 		goto fail;
 	}
 	t->nsites = elfbin_call_sites(b, fn.addr, t->sites, MAX_SITES);
+	if (t->nsites >= MAX_SITES) {
+		/* more than any build seen: refuse rather than undercount */
+		snprintf(err, errlen, "pid %d: %s calls %s from %d or more places; redlat probes at "
+			 "most %d", t->proc.pid, t->proc.exe, SLOWLOG_FN, MAX_SITES, MAX_SITES - 1);
+		goto fail;
+	}
 	if (t->nsites <= 0) {
 		snprintf(err, errlen, "pid %d: %s never calls %s directly (inlined by this build?); "
 			 "redlat has no other way to time commands in it yet",

@@ -7,7 +7,7 @@
 #include "elfsym.h"
 #include "procs.h"
 
-#define MAX_SITES 8
+#define MAX_SITES 16
 #define SLOWLOG_FN "slowlogPushEntryIfNeeded"
 
 struct bpf_link;

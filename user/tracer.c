@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include "commands.skel.h"
 #include "names.h"
+#include "procs.h"
 #include "tracer.h"
 
 #define MAX_TARGETS_DETACH 256
@@ -159,8 +160,14 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 	for (k = 0; k < t->ntargets; k++) {
 		if (t->targets[k].ended)
 			continue;
-		if (attach_target(t, &t->targets[k], err, errlen))
+		if (attach_target(t, &t->targets[k], err, errlen)) {
+			/* it exited since the last check: keep what it gave */
+			if (!procs_alive(PROC_ROOT, &t->targets[k].proc)) {
+				t->targets[k].ended = 1;
+				continue;
+			}
 			goto fail;
+		}
 	}
 	t->attached = 1;
 	return 0;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include <stdio.h>
 #include "procs.h"
 #include "util.h"
 #include "windows.h"
 
-#define PROC_ROOT "/proc"
 #define WINDOW_NS 100e6		/* a window: shorter ones cost Redis more in attaching */
 #define MAX_GAP_NS 10e9		/* longest wait between two windows */
 /* Commands right after the probes go on may run slow (Redis's text page was
@@ -116,8 +116,9 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 		 * from Redis, and commands it preempts would count as slow. */
 		tracer_disable(tr);
 		window_spread(w, tr, r);
-		cpu = targets_cpu_ns(tr) - w->cpu0;
-		reads = targets_reads(tr) - w->reads0;
+		/* a target that ended mid-window drops out of the sums */
+		cpu = fmax(targets_cpu_ns(tr) - w->cpu0, 0);
+		reads = fmax(targets_reads(tr) - w->reads0, 0);
 		sampler_window(&w->smp, len);
 		w->win_reads = reads;
 		w->weighed = 0;
@@ -139,8 +140,9 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 		 * the default budget kept 0.89x of untraced -P 16 throughput, with
 		 * this 0.96x (BENCHMARKS.md). */
 		tracer_detach(tr);
+		now = (double)now_ns();
 		gap = sampler_gap_ns(&w->smp, (probe_hits(w, tr) - w->hits0) * w->hit_ns, cpu,
-				     (double)now_ns() - w->start);
+				     now - w->start);
 		if (w->verbose)
 			fprintf(stderr, "redlat: window of %.0f ms, %.0f reads; probes off for %.0f ms\n",
 				len / 1e6, reads, gap / 1e6);
@@ -154,7 +156,7 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 	if (w->in_gap && now >= w->next_attach) {
 		if (tracer_attach(tr, err, errlen))
 			return -1;
-		warm_up(w, tr, now);
+		warm_up(w, tr, (double)now_ns());
 	}
 	return 0;
 }

@@ -27,12 +27,14 @@ note() { echo "  $*" >&2; }
 start_redis() {
 	local port=$1; shift
 	local dir=$TMP/redis-$port
+	redis-cli -p "$port" ping >/dev/null 2>&1 && fail "port $port is taken by another server"
 	mkdir -p "$dir"
 	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
 		--daemonize no --logfile "$dir/log" "$@" >/dev/null 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
 	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || fail "redis-server on port $port exited: $(tail -3 "$dir/log")"
 		redis-cli -p "$port" ping >/dev/null 2>&1 && { REDIS_PID=$pid; return 0; }
 		sleep 0.05
 	done

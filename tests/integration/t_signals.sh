@@ -9,6 +9,7 @@ progs_before=$(redlat_progs)
 for sig in INT TERM HUP KILL; do
 	timeout 20 redis-benchmark -p $PORT -l -P 16 -t get -q >/dev/null 2>&1 &
 	load=$!
+	PIDS+=("$load")
 	run_redlat "$TMP/r.$sig" -p "$PID" --exact
 	sleep 0.5
 	kill -$sig "$REDLAT_PID"
@@ -24,4 +25,15 @@ for sig in INT TERM HUP KILL; do
 	[ "$(redlat_progs)" = "$progs_before" ] || fail "BPF programs left after SIG$sig"
 	redis-cli -p $PORT ping | grep -q PONG || fail "redis stopped answering after SIG$sig"
 done
-note "INT, TERM, HUP and KILL each left nothing behind"
+# sampled mode too, stopped with its probes coming and going
+timeout 20 redis-benchmark -p $PORT -l -P 16 -t get -q >/dev/null 2>&1 &
+load=$!
+PIDS+=("$load")
+run_redlat "$TMP/r.sampled" -p "$PID"
+sleep 3
+kill -TERM "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "sampled redlat exited with an error on SIGTERM"
+kill "$load" 2>/dev/null; wait "$load" 2>/dev/null
+assert_text_restored "$PID"
+[ "$(redlat_progs)" = "$progs_before" ] || fail "BPF programs left after a sampled run"
+note "INT, TERM, HUP and KILL each left nothing behind, in exact and sampled mode"
