@@ -15,7 +15,7 @@ static const char usage[] =
 "                            redis-server and valkey-server on the host\n"
 "  -d, --duration SECONDS    stop after SECONDS (default: Ctrl-C or SIGTERM)\n"
 "      --exact               probe every command (costly: see BENCHMARKS.md)\n"
-"      --overhead-budget PCT share of Redis's time sampled probing may take\n"
+"      --overhead-budget PCT share of Redis's CPU time sampled probing may take\n"
 "                            (default 2, range 0.1-50)\n"
 "  -j, --json                write the report as JSON\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
