@@ -148,7 +148,10 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 	if (t->attached)
 		return 0;
 	s->bss->gen++;
-	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+	/* The syscall tracepoints stay on between windows (the programs return
+	 * at once while not recording): switching them costs a text patch on
+	 * every CPU each time. */
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !t->ntp; i++) {
 		t->tp_links[t->ntp] = bpf_program__attach(tps[i]);
 		if (!t->tp_links[t->ntp]) {
 			snprintf(err, errlen, "cannot attach tracepoint %s: %s",
@@ -234,9 +237,6 @@ void tracer_detach(struct tracer *t)
 	}
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < t->ntp; i++)
-		bpf_link__destroy(t->tp_links[i]);
-	t->ntp = 0;
 	t->attached = 0;
 }
 
@@ -326,7 +326,12 @@ void tracer_stats(struct tracer *t, unsigned long long *stats)
 
 void tracer_close(struct tracer *t)
 {
+	int i;
+
 	tracer_detach(t);
+	for (i = 0; i < t->ntp; i++)
+		bpf_link__destroy(t->tp_links[i]);
+	t->ntp = 0;
 	commands_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

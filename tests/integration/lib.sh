@@ -67,6 +67,13 @@ redlat_progs() {
 	bpftool prog list 2>/dev/null | grep -cE 'slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_' || true
 }
 
+# assert_no_progs BEFORE WHAT: redlat's programs are gone (freed after an
+# RCU grace period once their last link closes: allow 5 s)
+assert_no_progs() {
+	for _ in $(seq 50); do [ "$(redlat_progs)" = "$1" ] && return 0; sleep 0.1; done
+	fail "redlat's BPF programs are still loaded $2"
+}
+
 # assert_text_restored PID: the probed call sites in Redis's memory hold the
 # file's bytes again (a uprobe left behind would show an int3 there)
 assert_text_restored() {

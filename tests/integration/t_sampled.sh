@@ -51,4 +51,4 @@ print(f"  sampled: attached {s['attached_s']:.2f} s of {d['duration_s']:.1f} s i
 sys.exit(0 if 0 < share < 0.5 and s["windows"] >= 4 else 1)
 PYEOF
 assert_text_restored "$PID"
-[ "$(redlat_progs)" = "$progs_before" ] || fail "redlat's BPF programs are still loaded"
+assert_no_progs "$progs_before" "after the runs"

@@ -21,8 +21,7 @@ for sig in INT TERM HUP KILL; do
 		grep -q "^get " "$TMP/r.$sig" || fail "no report of the load after SIG$sig"
 	fi
 	assert_text_restored "$PID"
-	for _ in $(seq 50); do [ "$(redlat_progs)" = "$progs_before" ] && break; sleep 0.1; done
-	[ "$(redlat_progs)" = "$progs_before" ] || fail "BPF programs left after SIG$sig"
+	assert_no_progs "$progs_before" "after SIG$sig"
 	redis-cli -p $PORT ping | grep -q PONG || fail "redis stopped answering after SIG$sig"
 done
 # sampled mode too, stopped with its probes coming and going
@@ -35,5 +34,5 @@ kill -TERM "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "sampled redlat exited with an error on SIGTERM"
 kill "$load" 2>/dev/null; wait "$load" 2>/dev/null
 assert_text_restored "$PID"
-[ "$(redlat_progs)" = "$progs_before" ] || fail "BPF programs left after a sampled run"
+assert_no_progs "$progs_before" "after a sampled run"
 note "INT, TERM, HUP and KILL each left nothing behind, in exact and sampled mode"
