@@ -74,10 +74,14 @@ static int fill(const char *root, pid_t pid, struct redis_proc *p)
 		snprintf(p->probe_path, sizeof(p->probe_path), "%s", rooted);
 	else
 		snprintf(p->probe_path, sizeof(p->probe_path), "%s", path);
-	p->nports = procs_ports(root, pid, p->ports, MAX_PORTS);
+	return 0;
+}
+
+static void fill_ports(const char *root, struct redis_proc *p)
+{
+	p->nports = procs_ports(root, p->pid, p->ports, MAX_PORTS);
 	if (p->nports < 0)
 		p->nports = 0;
-	return 0;
 }
 
 static int is_server(const struct redis_proc *p)
@@ -121,6 +125,7 @@ int procs_find_all(const char *root, struct redis_proc *out, int max)
 			continue;
 		if (is_fork_child(root, (pid_t)pid, out[n].exe))
 			continue;
+		fill_ports(root, &out[n]);	/* only for Redis: it reads every fd */
 		n++;
 	}
 	closedir(d);
@@ -151,6 +156,7 @@ int procs_get(const char *root, pid_t pid, struct redis_proc *p, char *err, size
 			 pid, p->comm, p->exe);
 		return -1;
 	}
+	fill_ports(root, p);
 	return 0;
 }
 
