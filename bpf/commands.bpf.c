@@ -38,13 +38,6 @@ __u32 enabled = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);	/* tgid */
-	__type(value, __u32);	/* TARGET_* flags */
-} targets SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cmd_key);
@@ -109,6 +102,8 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+#include "stalls.bpf.h"
+
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);
@@ -147,9 +142,9 @@ static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
 /* The name INFO commandstats uses, for this target's naming rules. */
 static __always_inline int command_name(__u32 tgid, void **argv, int argc, char *name)
 {
-	__u32 *flags = bpf_map_lookup_elem(&targets, &tgid);
+	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
 
-	return cmd_name(argv, argc, flags && (*flags & TARGET_SUBCOMMANDS), name);
+	return cmd_name(argv, argc, in && (in->flags & TARGET_SUBCOMMANDS), name);
 }
 
 /* File the command under the connection last read on this thread, for its
@@ -249,11 +244,6 @@ static __always_inline int is_target(__u32 tgid)
 	return bpf_map_lookup_elem(&targets, &tgid) != 0;
 }
 
-/* x86-64 syscall numbers */
-#define NR_read 0
-#define NR_write 1
-#define NR_close 3
-#define NR_writev 20
 
 static __always_inline void read_enter(__u32 tid, __u32 fd)
 {
@@ -317,28 +307,44 @@ static __always_inline void reply_written(__u32 tgid, __u32 fd)
 
 /* raw_syscalls tracepoints: they need no tracefs mount (classic syscall
  * tracepoints do) and cost less than perf-event tracepoints. They fire for
- * every syscall on the host, so the syscall number is tested first. */
+ * every syscall on the host, so the syscall number is tested first. The
+ * command spans (read, write, close) record only in a sampling window; the
+ * stalls (stalls.bpf.h) all the time. */
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	struct inst_state *in;
+	struct child_state *cs;
 	__u64 pid_tgid;
-	__u32 tgid, fd;
+	__u32 tgid, tid, fd;
 
-	if (!enabled || (id != NR_read && id != NR_write && id != NR_writev && id != NR_close))
+	if (id != NR_read && id != NR_write && id != NR_writev && id != NR_close &&
+	    !is_sync_nr(id) && !is_fork_nr(id) && id != NR_dup2 && id != NR_dup3)
+		return 0;
+	if (id == NR_read && !enabled)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	tgid = pid_tgid >> 32;
-	if (!is_target(tgid))
+	tid = (__u32)pid_tgid;
+	in = bpf_map_lookup_elem(&targets, &tgid);
+	if (!in) {
+		/* a fork child's fsyncs belong to its parent */
+		if (is_sync_nr(id) && (cs = bpf_map_lookup_elem(&children, &tgid)))
+			stalls_sys_enter(0, cs->parent, tid, 1, regs, id);
+		return 0;
+	}
+	stalls_sys_enter(in, tgid, tid, 0, regs, id);
+	if (!enabled)
 		return 0;
 	stat_inc(STAT_SYSCALL_HITS);
 	fd = (__u32)BPF_CORE_READ(regs, di);
 	if (id == NR_read) {
-		read_enter((__u32)pid_tgid, fd);
+		read_enter(tid, fd);
 	} else if (id == NR_close) {
 		struct fd_key fk = { .tgid = tgid, .fd = fd };
 
 		bpf_map_delete_elem(&fds, &fk);
-	} else {
+	} else if (id == NR_write || id == NR_writev) {
 		reply_written(tgid, fd);
 	}
 	return 0;
@@ -347,14 +353,26 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	long id = BPF_CORE_READ(regs, orig_ax);
 	__u64 pid_tgid;
 
-	if (!enabled || BPF_CORE_READ(regs, orig_ax) != NR_read)
+	if (id == NR_read) {
+		if (!enabled)
+			return 0;
+		pid_tgid = bpf_get_current_pid_tgid();
+		if (is_target(pid_tgid >> 32))
+			read_exit(pid_tgid >> 32, (__u32)pid_tgid, ret);
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!is_target(pid_tgid >> 32))
+	}
+	if (id == NR_write || id == NR_writev) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		/* only the main thread of an instance times its AOF writes */
+		if ((__u32)pid_tgid == pid_tgid >> 32 && is_target(pid_tgid >> 32))
+			stalls_sys_exit((__u32)pid_tgid, ret);
 		return 0;
-	read_exit(pid_tgid >> 32, (__u32)pid_tgid, ret);
+	}
+	if (is_sync_nr(id) || is_fork_nr(id))
+		stalls_sys_exit((__u32)bpf_get_current_pid_tgid(), ret);
 	return 0;
 }
 

@@ -8,8 +8,9 @@
 
 static const char usage[] =
 "Usage: redlat [OPTIONS] [INTERVAL [COUNT]]\n"
-"Per-command latency of the redis-server (and valkey-server) processes on\n"
-"this host, traced with eBPF: no connection to Redis, no config change.\n"
+"Per-command latency, fork, persistence and fsync stalls of the redis-server\n"
+"(and valkey-server) processes on this host, traced with eBPF: no connection\n"
+"to Redis, no config change.\n"
 "\n"
 "  -p, --pid PID             trace this process (repeatable); default: every\n"
 "                            redis-server and valkey-server on the host\n"
@@ -17,6 +18,10 @@ static const char usage[] =
 "      --exact               probe every command (costly: see BENCHMARKS.md)\n"
 "      --overhead-budget PCT share of Redis's CPU time sampled probing may take\n"
 "                            (default 2, range 0.1-50)\n"
+"      --stalls-only         fork, persistence and fsync stalls only, no\n"
+"                            per-command probes (the cheapest mode)\n"
+"  -t, --threshold MS        a stall or command this long is an event and a\n"
+"                            doctor spike (default 10, like slowlog's 10000 us)\n"
 "  -j, --json                write the report as JSON\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
 "  -v, --verbose             print libbpf's debug output and each sampling window\n"
@@ -30,6 +35,7 @@ static const char usage[] =
 "  redlat -p 1234 -d 30      # one server for 30 seconds\n"
 "  redlat 5 12               # a table every 5 s for a minute\n"
 "  redlat --exact -d 10      # every command, for exact counts\n"
+"  redlat --stalls-only      # forks, fsyncs, rdbSave: nothing on the command path\n"
 "  redlat -j -d 60 > run.json\n";
 
 int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
@@ -39,6 +45,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "exact", no_argument, NULL, 'e' },
 		{ "overhead-budget", required_argument, NULL, 'b' },
+		{ "stalls-only", no_argument, NULL, 's' },
+		{ "threshold", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "histograms", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -51,9 +59,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->budget_pct = 2.0;
+	cfg->threshold_ms = 10;
 	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:d:jHvhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:t:jHvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
@@ -86,6 +95,15 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 			}
 			budget_set = 1;
 			break;
+		case 's':
+			cfg->stalls_only = 1;
+			break;
+		case 't':
+			if (parse_double(optarg, 0.001, 3600e3, &cfg->threshold_ms)) {
+				fprintf(err, "redlat: bad threshold '%s': give milliseconds > 0, such as -t 10\n", optarg);
+				return -1;
+			}
+			break;
 		case 'j':
 			cfg->json = 1;
 			break;
@@ -107,7 +125,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		default:
 			/* getopt_long sets optopt to the short name even for a long
 			 * option: name the option as it was written */
-			if (optopt && strchr("pdb", optopt))
+			if (optopt && strchr("pdbt", optopt))
 				fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
 			else
 				fprintf(err, "redlat: unknown option '%s'; see redlat --help\n", argv[optind - 1]);
@@ -126,6 +144,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	}
 	if (npos == 2 && parse_long(argv[optind + 1], 1, 1000000000L, &cfg->count)) {
 		fprintf(err, "redlat: bad count '%s': give a whole number >= 1\n", argv[optind + 1]);
+		return -1;
+	}
+	if (cfg->stalls_only && (cfg->exact || budget_set)) {
+		fprintf(err, "redlat: --stalls-only probes no command: it excludes --exact and --overhead-budget\n");
 		return -1;
 	}
 	if (cfg->exact && budget_set) {

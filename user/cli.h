@@ -15,6 +15,8 @@ struct config {
 	long count;		/* intervals to print; 0: unlimited */
 	int exact;
 	double budget_pct;	/* sampled mode: share of Redis's time probes may take */
+	int stalls_only;	/* fork/persistence/fsync stalls, no command probes */
+	double threshold_ms;	/* events and doctor spikes from this long (default 10) */
 	int json;
 	int histograms;		/* per-command histograms: 0 top few, 1 all */
 	int verbose;

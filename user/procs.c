@@ -271,3 +271,29 @@ double procs_reads(const char *root, pid_t pid)
 	fclose(f);
 	return (double)v;
 }
+
+int procs_libc(const char *root, pid_t pid, char *out, size_t len)
+{
+	char path[64], line[PATH_MAX + 128];
+	FILE *f;
+	int found = -1;
+
+	snprintf(path, sizeof(path), "%s/%d/maps", root, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/'), *base;
+
+		if (!file)
+			continue;
+		file[strcspn(file, "\n")] = 0;
+		base = strrchr(file, '/') + 1;
+		if (strncmp(base, "libc.so", 7) && (strncmp(base, "libc-", 5) || !strstr(base, ".so")))
+			continue;
+		snprintf(out, len, "%s/%d/root%s", root, pid, file);
+		found = 0;
+	}
+	fclose(f);
+	return found;
+}

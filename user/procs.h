@@ -37,4 +37,8 @@ int procs_ports(const char *proc_root, pid_t pid, int *ports, int max);
 double procs_main_thread_cpu_ns(const char *proc_root, pid_t pid);
 double procs_reads(const char *proc_root, pid_t pid);
 
+/* The C library the process mapped, as the host reaches it (through
+ * /proc/PID/root). 0, or -1 when none (a static build). */
+int procs_libc(const char *proc_root, pid_t pid, char *out, size_t len);
+
 #endif

@@ -16,12 +16,11 @@
 #include "histo.h"
 #include "procs.h"
 #include "report.h"
+#include "stalls_user.h"
 #include "target.h"
 #include "tracer.h"
 #include "util.h"
 #include "windows.h"
-
-#define DOCTOR_THRESHOLD_MS 10	/* like slowlog-log-slower-than 10000 */
 
 static volatile sig_atomic_t exiting;
 static int verbose;
@@ -187,7 +186,7 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 
 int main(int argc, char **argv)
 {
-	struct run_report report = { .threshold_ms = DOCTOR_THRESHOLD_MS }, prev = {};
+	struct run_report report = {}, prev = {};
 	struct tracer tr = {};
 	struct target *targets = NULL;
 	struct windows win = {};
@@ -216,35 +215,41 @@ int main(int argc, char **argv)
 	n = find_targets(&cfg, &targets);
 	if (n <= 0)
 		return 1;
-	if (calib_run(&cal, err, sizeof(err))) {
+	memset(&cal, 0, sizeof(cal));
+	if (!cfg.stalls_only && calib_run(&cal, err, sizeof(err))) {
 		die_line("%s", err);
 		goto out;
 	}
-	if (tracer_open(&tr, targets, n, cal.pair_bias_ns, err, sizeof(err))) {
+	if (tracer_open(&tr, targets, n, cal.pair_bias_ns, cfg.threshold_ms * 1e6, err, sizeof(err))) {
 		die_line("%s", err);
 		goto out;
 	}
+	stalls_clock_init();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
 	report.exact = cfg.exact;
+	report.stalls_only = cfg.stalls_only;
+	report.threshold_ms = cfg.threshold_ms;
 	report.hit_ns = cal.hit_ns;
 	report.pair_bias_ns = cal.pair_bias_ns;
 	report.budget = cfg.budget_pct / 100;
-	if (tracer_attach(&tr, err, sizeof(err))) {
+	if (tracer_start(&tr, err, sizeof(err)) ||
+	    (!cfg.stalls_only && tracer_attach(&tr, err, sizeof(err)))) {
 		die_line("%s", err);
 		goto out;
 	}
 	start = (double)now_ns();
 	if (cfg.exact)
 		tracer_enable(&tr);
-	else
+	else if (!cfg.stalls_only)
 		windows_start(&win, &tr, report.budget, cal.hit_ns, verbose, start);
 	next_interval = start + cfg.interval_s * 1e9;
 	next_alive = start + 0.5e9;
 	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
-		cfg.exact ? "exact" : "sampled", cfg.exact ? "" : ", --exact to probe every command",
+		cfg.stalls_only ? "stalls-only" : cfg.exact ? "exact" : "sampled",
+		cfg.exact || cfg.stalls_only ? "" : ", --exact to probe every command",
 		cfg.duration_s ? "" : "; Ctrl-C to end");
 
 	while (!exiting) {
@@ -257,7 +262,7 @@ int main(int argc, char **argv)
 			if (!check_alive(targets, n))
 				break;
 		}
-		if (!cfg.exact && windows_step(&win, &tr, &report, now, err, sizeof(err))) {
+		if (!cfg.exact && !cfg.stalls_only && windows_step(&win, &tr, &report, now, err, sizeof(err))) {
 			die_line("%s", err);
 			goto out;
 		}
@@ -268,19 +273,21 @@ int main(int argc, char **argv)
 			if (cfg.count && ++printed >= cfg.count)
 				break;
 		}
-		usleep(10000);
+		tracer_poll(&tr, 10);
 	}
 
-	if (!cfg.exact)
+	if (!cfg.exact && !cfg.stalls_only)
 		windows_finish(&win, &tr, &report, (double)now_ns());
 	report.duration_s = ((double)now_ns() - start) / 1e9;
 	tracer_disable(&tr);	/* counts and stats from the same moment */
+	tracer_poll(&tr, 0);	/* stall events still in the ring buffer */
 	tracer_collect(&tr, &report);
+	tracer_stall_stats(&tr, report.stall_stats);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);
 	report.attached_s = win.smp.attached_ns / 1e9;
 	report.windows = win.smp.windows;
-	report.scale = cfg.exact ? 1 : run_scale(&report);
+	report.scale = cfg.exact || cfg.stalls_only ? 1 : run_scale(&report);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);
 	if (cfg.json)

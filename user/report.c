@@ -4,6 +4,7 @@
 #include <string.h>
 #include "histo.h"
 #include "report.h"
+#include "stalls_user.h"
 #include "util.h"
 
 
@@ -206,6 +207,12 @@ static void render_mode(FILE *f, const struct run_report *r)
 {
 	char a[16], b[16];
 
+	if (r->stalls_only) {
+		fprintf(f, "Stalls-only mode: traced for %.1f s; forks, persistence, fsyncs and AOF writes "
+			"from syscall and scheduler tracepoints and uprobes on rare functions; no command "
+			"probes.\n", r->duration_s);
+		return;
+	}
 	fprintf(f, "Execution: the command's own run inside call(), as INFO commandstats and "
 		"SLOWLOG time it, in Redis's own microseconds (<1us: within one tick; means stay "
 		"exact). Response: from the read() of the request to the write() of its reply.\n");
@@ -255,7 +262,9 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms)
 		fprintf(f, "\n");
 		inst_title(f, in);
 		fprintf(f, "\n");
-		if (!in->ncmds) {
+		if (r->stalls_only) {
+			fprintf(f, "Commands not traced (--stalls-only).\n");
+		} else if (!in->ncmds) {
 			fprintf(f, "No command was seen.\n");
 		} else {
 			render_table(f, r, in);
@@ -268,9 +277,14 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms)
 				hist_print_log2(f, &in->cmds[j].span[SPAN_EXEC], "");
 			}
 		}
-		fprintf(f, "\n");
+		render_stalls(f, r, in);
 		render_doctor(f, r, in);
 	}
+}
+
+static int wf_rated_poor(double gbs)
+{
+	return gbs > 0 && gbs < 25;
 }
 
 /* Commands of one class over the threshold, from the histogram slots above
@@ -283,12 +297,11 @@ struct spikes {
 	double worst_ns;
 };
 
-static void spikes_add(struct spikes *s, const struct cmd_stat *c, double threshold_ns)
+static void spikes_add(struct spikes *s, const struct hist *h, const char *name, double threshold_ns)
 {
-	const struct hist *h = &c->span[SPAN_EXEC];
 	__u32 i;
 
-	/* Redis counts an event when a command takes the threshold or more */
+	/* Redis counts an event when it takes the threshold or more */
 	if (h->max_ns < threshold_ns)
 		return;
 	for (i = 0; i < HIST_SLOTS; i++) {
@@ -303,13 +316,14 @@ static void spikes_add(struct spikes *s, const struct cmd_stat *c, double thresh
 		s->counts[i] += h->slots[i];
 		s->mids[i] = mid;
 	}
-	if (h->max_ns >= threshold_ns && h->max_ns > s->max) {
+	if (h->max_ns > s->max) {
 		s->max = (double)h->max_ns;
-		snprintf(s->worst, sizeof(s->worst), "%s", c->name);
+		snprintf(s->worst, sizeof(s->worst), "%s", name ? name : "");
 	}
 }
 
-static void doctor_line(FILE *f, int *k, const char *event, const struct spikes *s, double duration_s)
+static void doctor_line(FILE *f, int *k, const char *event, const struct spikes *s, double duration_s,
+			const char *tail)
 {
 	double avg = s->n ? s->sum / s->n : 0, dev = 0;
 	__u32 i;
@@ -319,52 +333,137 @@ static void doctor_line(FILE *f, int *k, const char *event, const struct spikes 
 			dev += s->counts[i] * fabs(s->mids[i] - avg);
 	dev = s->n ? dev / s->n : 0;
 	fprintf(f, "%d. %s: %.0f latency spikes (average %.0fms, mean deviation %.0fms, period %.2f sec). "
-		"Worst all time event %.0fms (%s).\n", ++*k, event, s->n, avg / 1e6, dev / 1e6,
-		s->n ? duration_s / s->n : 0, s->max / 1e6, s->worst);
+		"Worst all time event %.0fms%s%s%s.%s%s\n", ++*k, event, s->n, avg / 1e6, dev / 1e6,
+		s->n ? duration_s / s->n : 0, s->max / 1e6, s->worst[0] ? " (" : "", s->worst,
+		s->worst[0] ? ")" : "", tail ? " " : "", tail ? tail : "");
 }
+
+/* The doctor's classes, in Redis's order of events. */
+enum { D_COMMAND, D_FAST, D_FORK, D_FSYNC_ALWAYS, D_AOF_PENDING, D_AOF_CHILD, D_AOF_ALONE, D_MAX };
 
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
-	struct spikes *cls = calloc(2, sizeof(*cls));	/* 0 command, 1 fast-command */
-	double thr = r->threshold_ms * 1e6;
-	char slow[256] = "";
-	size_t i, len = 0;
-	int k = 0;
+	static const char *const names[D_MAX] = {
+		"command", "fast-command", "fork", "aof-fsync-always", "aof-write-pending-fsync",
+		"aof-write-active-child", "aof-write-alone",
+	};
+	struct spikes *cls = calloc(D_MAX, sizeof(*cls));
+	const struct inst_stalls *st = in->st;
+	double thr = r->threshold_ms * 1e6, worst_gbs = 0, worst_fsync_p99 = 0;
+	struct hist *h = malloc(sizeof(*h)), *h2 = malloc(sizeof(*h2));
+	char slow[256] = "", tail[128] = "", b[4][24];
+	const char *worst_fsync_who = "";
+	unsigned long blocked = 0;
+	size_t i, len = 0, nspikes = 0;
+	int k = 0, c;
 
-	if (!cls)
-		return;
+	if (!cls || !h || !h2)
+		goto out;
 	for (i = 0; i < in->ncmds; i++) {
-		const struct cmd_stat *c = &in->cmds[i];
-		int fast = is_fast_command(c->name);
+		const struct cmd_stat *cs = &in->cmds[i];
+		int fast = is_fast_command(cs->name);
 
-		spikes_add(&cls[fast], c, thr);
-		if (!fast && c->span[SPAN_EXEC].max_ns >= thr && len < sizeof(slow) - 40)
-			len += snprintf(slow + len, sizeof(slow) - len, "%s%s", len ? ", " : "", c->name);
+		spikes_add(&cls[fast ? D_FAST : D_COMMAND], &cs->span[SPAN_EXEC], cs->name, thr);
+		if (!fast && cs->span[SPAN_EXEC].max_ns >= thr && len < sizeof(slow) - 40)
+			len += snprintf(slow + len, sizeof(slow) - len, "%s%s", len ? ", " : "", cs->name);
 	}
-	fprintf(f, "Doctor (commands over %.0f ms, Redis's latency event names):\n", r->threshold_ms);
-	if (!cls[0].n && !cls[1].n) {
-		fprintf(f, "No latency spike was observed: no command ran %.0f ms or longer.\n", r->threshold_ms);
-		free(cls);
-		return;
+	if (st) {
+		const struct fork_rec *wf = NULL;
+
+		memset(h, 0, sizeof(*h));
+		for (i = 0; i < st->nforks; i++) {
+			const struct fork_rec *fr = &st->forks[i];
+
+			if (fr->stall_ns < 0)
+				continue;
+			hist_record(h, (__u64)fr->stall_ns);
+			if (fork_rate_gbs(fr) > 0 && (!wf || fork_rate_gbs(fr) < worst_gbs)) {
+				wf = fr;
+				worst_gbs = fork_rate_gbs(fr);
+			}
+		}
+		spikes_add(&cls[D_FORK], h, NULL, thr);
+		if (wf)
+			snprintf(tail, sizeof(tail), "Fork rate is %.2f GB/sec (%s).", worst_gbs, fork_rating(worst_gbs));
+		stalls_hist_sum(st, SK_FDATASYNC, ROLE_MAIN, FC_AOF, h);
+		stalls_hist_sum(st, SK_FSYNC, ROLE_MAIN, FC_AOF, h2);
+		hist_merge(h, h2);
+		spikes_add(&cls[D_FSYNC_ALWAYS], h, NULL, thr);
+		for (c = 0; c < AW_MAX; c++) {
+			stalls_hist_sum(st, SK_AOF_WRITE, c, -1, h);
+			spikes_add(&cls[D_AOF_PENDING + c], h, NULL, thr);
+		}
+		for (i = 0; i < st->nevents; i++)
+			blocked += st->events[i].kind == SK_AOF_WRITE && (st->events[i].flags & EVF_BLOCKED);
+		for (i = 0; i < st->nhists; i++) {
+			const struct stall_hist *sh = &st->hists[i];
+			double p99 = hist_percentile(&sh->h, 99);
+
+			if ((sh->key.kind == SK_FSYNC || sh->key.kind == SK_FDATASYNC) &&
+			    sh->key.fclass == FC_AOF && p99 > worst_fsync_p99) {
+				worst_fsync_p99 = p99;
+				worst_fsync_who = thread_role_name(sh->key.role);
+			}
+		}
 	}
-	fprintf(f, "I have observed latency spikes in this Redis instance%s.\n\n",
-		r->exact ? "" : " (counted while the probes were on: sampled mode sees a "
-		"share of them, and periods are per second of the whole run)");
-	if (cls[0].n)
-		doctor_line(f, &k, "command", &cls[0], r->duration_s);
-	if (cls[1].n)
-		doctor_line(f, &k, "fast-command", &cls[1], r->duration_s);
+	for (c = 0; c < D_MAX; c++)
+		nspikes += cls[c].n > 0;
+	fprintf(f, "\nDoctor (events of %.0f ms or more, under Redis's latency event names):\n", r->threshold_ms);
+	if (!nspikes) {
+		fprintf(f, "No latency spike was observed: no %s ran %.0f ms or longer.\n",
+			r->stalls_only ? "fork, fsync or AOF write" : "command, fork, fsync or AOF write",
+			r->threshold_ms);
+		if (!wf_rated_poor(worst_gbs))
+			goto out;
+	} else {
+		fprintf(f, "I have observed latency spikes in this Redis instance%s.\n\n",
+			r->exact || r->stalls_only ? "" : " (commands counted while the probes were on: sampled "
+			"mode sees a share of them, and periods are per second of the whole run)");
+		for (c = 0; c < D_MAX; c++)
+			if (cls[c].n)
+				doctor_line(f, &k, names[c], &cls[c], r->duration_s, c == D_FORK ? tail : NULL);
+	}
 	fprintf(f, "\nI have a few advices for you:\n\n");
-	if (cls[0].n)
+	if (cls[D_COMMAND].n)
 		fprintf(f, "- Slow commands ran here (%s). Check SLOWLOG and use incremental forms "
 			"where they exist (SCAN for KEYS, HSCAN/SSCAN/ZSCAN for whole-collection reads); "
 			"deleting large objects blocks too (UNLINK frees them in the background).\n", slow);
-	if (cls[1].n)
+	if (cls[D_FAST].n)
 		fprintf(f, "- Commands Redis flags as fast (O(1) or O(log N)) took over %.0f ms: "
 			"this usually means Redis did not get the CPU (a loaded host, a noisy neighbour, "
 			"swapping or a slow VM); check 'redis-cli --intrinsic-latency 100'.\n",
 			r->threshold_ms);
+	if (wf_rated_poor(worst_gbs))
+		fprintf(f, "- Forking copied page tables at %.2f GB/sec (%s): every BGSAVE and AOF rewrite "
+			"freezes Redis that long. Use a faster VM or bare metal (Xen guests fork slowly), keep the "
+			"dataset per instance smaller, and make sure transparent huge pages are off.\n",
+			worst_gbs, fork_rating(worst_gbs));
+	if (cls[D_FSYNC_ALWAYS].n)
+		fprintf(f, "- The main thread waited in fdatasync() of the AOF %.0f times for %.0f ms or more "
+			"(worst %s): that is appendfsync always. Use a faster disk (local SSD), or appendfsync "
+			"everysec if losing a second of writes is acceptable.\n", cls[D_FSYNC_ALWAYS].n,
+			r->threshold_ms, fmt_ns(cls[D_FSYNC_ALWAYS].max, b[0], 24));
+	if (worst_fsync_p99 >= thr)
+		fprintf(f, "- The disk is slow: fsync of the AOF took %s at p99 (thread %s). Put the AOF on a "
+			"local SSD, and with ext4 consider data=writeback; avoid other heavy I/O on that disk.\n",
+			fmt_ns(worst_fsync_p99, b[1], 24), worst_fsync_who);
+	if (blocked || cls[D_AOF_PENDING].n)
+		fprintf(f, "- %lu AOF write%s on the main thread waited for a background fsync to end "
+			"(aof-write-pending-fsync: %.0f of %.0f ms or more): the disk cannot keep up with "
+			"appendfsync everysec. A faster disk helps; no-appendfsync-on-rewrite yes avoids it "
+			"while a child is writing.\n", blocked, blocked == 1 ? "" : "s",
+			cls[D_AOF_PENDING].n, r->threshold_ms);
+	if (cls[D_AOF_CHILD].n)
+		fprintf(f, "- AOF writes were slow while a fork child was writing (aof-write-active-child): "
+			"the child's I/O competes with the AOF; set no-appendfsync-on-rewrite yes, or schedule "
+			"BGSAVE and rewrites off-peak.\n");
+	if (cls[D_AOF_ALONE].n)
+		fprintf(f, "- AOF writes were slow with no fsync or child in flight (aof-write-alone): the "
+			"disk or the page cache itself stalls (check dirty page writeback, vm.dirty_*).\n");
+out:
 	free(cls);
+	free(h);
+	free(h2);
 }
 
 void report_copy(struct run_report *dst, const struct run_report *src)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "commands.h"
+#include "stalls.h"
 #include "procs.h"
 
 /* The percentiles every renderer shows. */
@@ -38,9 +39,13 @@ struct inst_report {
 	int nports;
 	int ended;		/* the process went away during the run */
 	char probes[256];	/* where it was probed, for the record */
+	char missing[256];	/* rare-event functions absent, and what that loses */
+	struct inst_stalls *st;	/* forks, fsyncs, ...: owned by the tracer */
 	struct cmd_stat *cmds;
 	size_t ncmds, cap;
 };
+
+struct inst_stalls;
 
 struct run_report {
 	int exact;
@@ -53,6 +58,8 @@ struct run_report {
 	unsigned long windows;
 	double scale;		/* estimated commands / sampled commands, for display */
 	unsigned long long stats[STAT_MAX];
+	unsigned long long stall_stats[SST_MAX];
+	int stalls_only;
 	struct inst_report *insts;
 	size_t ninsts;
 	double threshold_ms;	/* latency-monitor-threshold of the doctor section */
@@ -94,6 +101,8 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms);
 /* The LATENCY DOCTOR-style section. */
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in);
 int render_json(FILE *f, const struct run_report *r);
+/* Forks, fsyncs, AOF writes and stall events of an instance. */
+void render_stalls(FILE *f, const struct run_report *r, const struct inst_report *in);
 
 /* Redis's command / fast-command classes: 1 if the command carries the
  * CMD_FAST flag in Redis 7. */

@@ -4,6 +4,53 @@
 #include "names.h"
 #include "target.h"
 
+const struct rare_fn rare_fns[RARE_MAX] = {
+	[RARE_FORK] = { { "redisFork", "serverFork" }, "fork purpose from Redis" },
+	[RARE_REPL] = { { "startBgsaveForReplication", NULL }, "replication forks told apart" },
+	[RARE_RDBSAVE] = { { "rdbSave", NULL }, "rdbSave times" },
+	[RARE_AOFRW] = { { "rewriteAppendOnlyFile", NULL }, "AOF rewrite times" },
+	[RARE_COW] = { { "zmalloc_get_private_dirty", NULL }, "the child's copy-on-write bytes" },
+};
+
+/* A rare-event function that exists and is really called (an LTO build may
+ * keep the symbol of a function it inlined everywhere). */
+static void find_rare(struct target *t, struct elfbin *b)
+{
+	struct elfsym site;
+	size_t len = 0;
+	int i, j;
+
+	for (i = 0; i < RARE_MAX; i++) {
+		t->has_rare[i] = 0;
+		for (j = 0; j < 2 && rare_fns[i].names[j] && !t->has_rare[i]; j++)
+			t->has_rare[i] = !elfbin_sym(b, rare_fns[i].names[j], &t->rare[i]) &&
+					 elfbin_call_sites(b, t->rare[i].addr, &site, 1) > 0;
+		if (!t->has_rare[i] && len < sizeof(t->rare_missing) - 80)
+			len += snprintf(t->rare_missing + len, sizeof(t->rare_missing) - len, "%s%s (%s)",
+					len ? ", " : "", rare_fns[i].names[0], rare_fns[i].loses);
+	}
+}
+
+static void find_libc_fork(struct target *t)
+{
+	struct elfbin *lb;
+	char why[256];
+
+	size_t len = strlen(t->rare_missing);
+
+	t->has_libc_fork = 0;
+	if (!procs_libc(PROC_ROOT, t->proc.pid, t->libc_path, sizeof(t->libc_path)) &&
+	    !elfbin_open(t->libc_path, &lb, why, sizeof(why))) {
+		t->has_libc_fork = !elfbin_sym(lb, "fork", &t->libc_fork) ||
+				   !elfbin_sym(lb, "__libc_fork", &t->libc_fork);
+		elfbin_close(lb);
+	}
+	if (!t->has_libc_fork)
+		snprintf(t->rare_missing + len, sizeof(t->rare_missing) - len, "%slibc fork() (fork stalls "
+			 "are the clone syscall only, without the parent's first copy-on-write faults)",
+			 len ? ", " : "");
+}
+
 int target_analyze(struct target *t, char *err, size_t errlen)
 {
 	const char *path = t->proc.probe_path;
@@ -53,6 +100,8 @@ int target_analyze(struct target *t, char *err, size_t errlen)
 
 		snprintf(t->site_funcs[i], sizeof(t->site_funcs[i]), "%s", f ? f : "?");
 	}
+	find_rare(t, b);
+	find_libc_fork(t);
 	t->nskip = 0;
 	for (i = 0; skip_slowlog_procs[i].name && t->nskip < MAX_SKIP_PROCS; i++) {
 		if (elfbin_sym(b, skip_slowlog_procs[i].proc, &t->skip[t->nskip]))

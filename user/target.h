@@ -12,6 +12,23 @@
 
 struct bpf_link;
 
+/* Functions of rare events, each optional: without one, redlat says what
+ * it loses (the report's "probes" line). */
+enum rare_hook {
+	RARE_FORK,	/* redisFork / serverFork(int purpose): the fork's purpose */
+	RARE_REPL,	/* startBgsaveForReplication: a fork for a replica */
+	RARE_RDBSAVE,	/* rdbSave: in the child, or SAVE on the main thread */
+	RARE_AOFRW,	/* rewriteAppendOnlyFile: in the AOF rewrite child */
+	RARE_COW,	/* zmalloc_get_private_dirty: the child's copied bytes */
+	RARE_MAX,
+};
+
+struct rare_fn {
+	const char *names[2];	/* Redis, Valkey */
+	const char *loses;	/* what is lost without it */
+};
+extern const struct rare_fn rare_fns[RARE_MAX];
+
 struct target {
 	struct redis_proc proc;
 	char version[32];
@@ -25,6 +42,13 @@ struct target {
 	struct elfsym skip[MAX_SKIP_PROCS];
 	int skip_id[MAX_SKIP_PROCS];	/* index in skip_slowlog_procs */
 	int nskip;
+	struct elfsym rare[RARE_MAX];
+	int has_rare[RARE_MAX];
+	char rare_missing[256];
+	/* glibc's fork(): the span Redis times as latest_fork_usec */
+	char libc_path[PATH_MAX + 32];
+	struct elfsym libc_fork;
+	int has_libc_fork;	/* "redisFork (fork purpose), ..." */
 	int ended;
 	int site_fds[MAX_SITES];	/* perf events of the site probes, -1 when off */
 	struct bpf_link *links[2 * MAX_SKIP_PROCS];

@@ -9,16 +9,18 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include "commands.skel.h"
 #include "names.h"
 #include "procs.h"
+#include "stalls_user.h"
 #include "tracer.h"
 
 #define MAX_TARGETS_DETACH 256
 
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
-		char *err, size_t errlen)
+		double event_min_ns, char *err, size_t errlen)
 {
 	char name[CMD_NAME_LEN];
 	__u8 one = 1;
@@ -34,19 +36,27 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 		return -1;
 	}
 	t->skel->rodata->pair_bias_ns = (__u64)pair_bias_ns;
+	t->skel->rodata->event_min_ns = (__u64)event_min_ns;
+	t->stalls = calloc(n, sizeof(*t->stalls));
+	if (!t->stalls) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (commands_bpf__load(t->skel)) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
 			 strerror(errno));
 		return -1;
 	}
 	for (k = 0; k < n; k++) {
-		__u32 tgid = (__u32)targets[k].proc.pid, flags = targets[k].subcommands;
+		__u32 tgid = (__u32)targets[k].proc.pid;
+		struct inst_state st = { .flags = targets[k].subcommands ? TARGET_SUBCOMMANDS : 0,
+					 .libc_fork = (__u32)targets[k].has_libc_fork };
 		int j;
 
 		for (j = 0; j < MAX_SITES; j++)
 			targets[k].site_fds[j] = -1;
-
-		bpf_map__update_elem(t->skel->maps.targets, &tgid, sizeof(tgid), &flags, sizeof(flags), BPF_ANY);
+		t->stalls[k].pid = targets[k].proc.pid;
+		bpf_map__update_elem(t->skel->maps.targets, &tgid, sizeof(tgid), &st, sizeof(st), BPF_ANY);
 	}
 	for (i = 0; container_commands[i]; i++) {
 		memset(name, 0, sizeof(name));
@@ -139,27 +149,11 @@ fail:
 int tracer_attach(struct tracer *t, char *err, size_t errlen)
 {
 	struct commands_bpf *s = t->skel;
-	struct bpf_program *tps[] = {
-		s->progs.sys_enter, s->progs.sys_exit,
-	};
-	size_t i;
 	int k;
 
 	if (t->attached)
 		return 0;
 	s->bss->gen++;
-	/* The syscall tracepoints stay on between windows (the programs return
-	 * at once while not recording): switching them costs a text patch on
-	 * every CPU each time. */
-	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) && !t->ntp; i++) {
-		t->tp_links[t->ntp] = bpf_program__attach(tps[i]);
-		if (!t->tp_links[t->ntp]) {
-			snprintf(err, errlen, "cannot attach tracepoint %s: %s",
-				 bpf_program__name(tps[i]), strerror(errno));
-			goto fail;
-		}
-		t->ntp++;
-	}
 	for (k = 0; k < t->ntargets; k++) {
 		if (t->targets[k].ended)
 			continue;
@@ -178,6 +172,188 @@ fail:
 	t->attached = 1;
 	tracer_detach(t);
 	return -1;
+}
+
+static int on_stall_event(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+	const struct stall_event *e = data;
+	int k;
+
+	if (len < sizeof(*e))
+		return 0;
+	for (k = 0; k < t->ntargets; k++)
+		if ((__u32)t->targets[k].proc.pid == e->tgid)
+			stalls_add_event(&t->stalls[k], e);
+	return 0;
+}
+
+/* The rare-event uprobes of one target: the parent's own (fork purpose)
+ * on its pid; those whose work runs in fork children (rdbSave, ...) on
+ * every process of the binary, once per binary: the BPF side keeps only
+ * targets and their children. */
+static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
+{
+	struct commands_bpf *s = t->skel;
+	struct target *g = &t->targets[k];
+	const char *path = g->proc.probe_path;
+	struct {
+		int hook, all;
+		struct bpf_program *entry, *ret;
+		__u64 cookie;
+	} hooks[] = {
+		{ RARE_FORK, 0, s->progs.fork_entry, s->progs.fork_return, 0 },
+		{ RARE_REPL, 0, s->progs.repl_entry, s->progs.repl_return, 0 },
+		{ RARE_RDBSAVE, 1, s->progs.persist_entry, s->progs.persist_return, SK_RDB_SAVE },
+		{ RARE_AOFRW, 1, s->progs.persist_entry, s->progs.persist_return, SK_AOF_REWRITE },
+		{ RARE_COW, 1, NULL, s->progs.cow_return, 0 },
+	};
+	struct stat st, other;
+	int shared = 0, j, h;
+
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (j = 0; j < k; j++)
+		if (!stat(t->targets[j].proc.probe_path, &other) && other.st_dev == st.st_dev &&
+		    other.st_ino == st.st_ino)
+			shared = 1;
+	for (h = 0; h < (int)(sizeof(hooks) / sizeof(hooks[0])); h++) {
+		pid_t pid = hooks[h].all ? -1 : g->proc.pid;
+		__u64 off = g->rare[hooks[h].hook].off;
+
+		if (!g->has_rare[hooks[h].hook] || (hooks[h].all && shared))
+			continue;
+		if (hooks[h].entry) {
+			t->rare_links[t->nrare] = attach_u(hooks[h].entry, 0, pid, path, off, hooks[h].cookie);
+			if (!t->rare_links[t->nrare])
+				goto fail;
+			t->nrare++;
+		}
+		t->rare_links[t->nrare] = attach_u(hooks[h].ret, 1, pid, path, off, hooks[h].cookie);
+		if (!t->rare_links[t->nrare])
+			goto fail;
+		t->nrare++;
+	}
+	if (g->has_libc_fork) {
+		t->rare_links[t->nrare] = attach_u(s->progs.libc_fork_entry, 0, g->proc.pid, g->libc_path,
+						   g->libc_fork.off, 0);
+		if (!t->rare_links[t->nrare])
+			goto fail;
+		t->nrare++;
+		t->rare_links[t->nrare] = attach_u(s->progs.libc_fork_return, 1, g->proc.pid, g->libc_path,
+						   g->libc_fork.off, 0);
+		if (!t->rare_links[t->nrare])
+			goto fail;
+		t->nrare++;
+	}
+	t->stalls[k].have_fork_probe = g->has_rare[RARE_FORK];
+	t->stalls[k].have_cow_probe = g->has_rare[RARE_COW];
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot attach a uprobe to pid %d (%s): %s", g->proc.pid, path, strerror(errno));
+	return -1;
+}
+
+int tracer_start(struct tracer *t, char *err, size_t errlen)
+{
+	struct commands_bpf *s = t->skel;
+	/* The syscall tracepoints stay on for the whole run (their programs
+	 * skip command work outside sampling windows): switching them costs
+	 * a text patch on every CPU each time. */
+	struct bpf_program *tps[] = {
+		s->progs.sys_enter, s->progs.sys_exit, s->progs.proc_fork, s->progs.proc_exit,
+		s->progs.sched_switch,
+	};
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		t->tp_links[t->ntp] = bpf_program__attach(tps[i]);
+		if (!t->tp_links[t->ntp]) {
+			snprintf(err, errlen, "cannot attach tracepoint %s: %s",
+				 bpf_program__name(tps[i]), strerror(errno));
+			return -1;
+		}
+		t->ntp++;
+	}
+	/* copy-on-write faults: x86's exceptions tracepoint, not everywhere */
+	t->tp_links[t->ntp] = bpf_program__attach(s->progs.page_fault);
+	if (t->tp_links[t->ntp]) {
+		t->ntp++;
+		t->have_fault_tp = 1;
+	}
+	t->rare_links = calloc(t->ntargets * 2 * (RARE_MAX + 1), sizeof(*t->rare_links));
+	if (!t->rare_links) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (k = 0; k < t->ntargets; k++) {
+		t->stalls[k].have_fault_tp = t->have_fault_tp;
+		if (attach_rare(t, k, err, errlen))
+			return -1;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(s->maps.stall_events), on_stall_event, t, NULL);
+	if (!t->rb) {
+		snprintf(err, errlen, "cannot open the stall event ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void tracer_poll(struct tracer *t, int timeout_ms)
+{
+	if (t->rb)
+		ring_buffer__poll(t->rb, timeout_ms);
+	else if (timeout_ms > 0)
+		usleep(timeout_ms * 1000);
+}
+
+static void percpu_sum(int fd, unsigned n, unsigned long long *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 *vals;
+	__u32 k;
+
+	memset(out, 0, sizeof(*out) * n);
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (k = 0; k < n; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+void tracer_stall_stats(struct tracer *t, unsigned long long *stats)
+{
+	percpu_sum(bpf_map__fd(t->skel->maps.stall_stats), SST_MAX, stats);
+}
+
+static void collect_stalls(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.stall_hists), k;
+	struct stall_key key, next, *prev = NULL;
+	struct hist *h = malloc(sizeof(*h));
+
+	if (!h)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, h))
+			continue;
+		for (k = 0; k < t->ntargets; k++)
+			if ((__u32)t->targets[k].proc.pid == key.tgid)
+				stalls_set_hist(&t->stalls[k], &key, h);
+	}
+	free(h);
 }
 
 static void *close_fd(void *arg)
@@ -273,9 +449,13 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 			for (i = 0; i < (size_t)g->nskip && len < sizeof(in->probes) - 64; i++)
 				len += snprintf(in->probes + len, sizeof(in->probes) - len, ", %s entry+return",
 						skip_slowlog_procs[g->skip_id[i]].proc);
+			snprintf(in->missing, sizeof(in->missing), "%s", g->rare_missing);
 		}
 	}
+	collect_stalls(t);
 	for (k = 0; k < t->ntargets; k++) {
+		stalls_sort(&t->stalls[k]);
+		r->insts[k].st = &t->stalls[k];
 		r->insts[k].ended = t->targets[k].ended;
 		for (i = 0; i < r->insts[k].ncmds; i++)
 			memset(r->insts[k].cmds[i].span, 0, sizeof(r->insts[k].cmds[i].span));
@@ -304,24 +484,7 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 
 void tracer_stats(struct tracer *t, unsigned long long *stats)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(t->skel->maps.stats);
-	__u64 *vals;
-	__u32 k;
-	int c;
-
-	memset(stats, 0, sizeof(*stats) * STAT_MAX);
-	if (ncpu <= 0)
-		return;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return;
-	for (k = 0; k < STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			stats[k] += vals[c];
-	}
-	free(vals);
+	percpu_sum(bpf_map__fd(t->skel->maps.stats), STAT_MAX, stats);
 }
 
 void tracer_close(struct tracer *t)
@@ -332,6 +495,18 @@ void tracer_close(struct tracer *t)
 	for (i = 0; i < t->ntp; i++)
 		bpf_link__destroy(t->tp_links[i]);
 	t->ntp = 0;
+	for (i = 0; i < t->nrare; i++)
+		bpf_link__destroy(t->rare_links[i]);
+	free(t->rare_links);
+	t->rare_links = NULL;
+	t->nrare = 0;
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	if (t->stalls)
+		for (i = 0; i < t->ntargets; i++)
+			stalls_free(&t->stalls[i]);
+	free(t->stalls);
+	t->stalls = NULL;
 	commands_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

@@ -10,6 +10,8 @@
 #define MAX_TP_LINKS 8
 
 struct commands_bpf;
+struct ring_buffer;
+struct inst_stalls;
 
 struct tracer {
 	struct commands_bpf *skel;
@@ -18,10 +20,24 @@ struct tracer {
 	struct bpf_link *tp_links[MAX_TP_LINKS];
 	int ntp;
 	int attached;
+	/* stalls: always on, from tracer_start() to tracer_close() */
+	struct bpf_link **rare_links;
+	int nrare;
+	struct ring_buffer *rb;
+	struct inst_stalls *stalls;	/* one per target */
+	int have_fault_tp;
 };
 
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
-		char *err, size_t errlen);
+		double event_min_ns, char *err, size_t errlen);
+/* Attach what stays on for the whole run: the syscall and scheduler
+ * tracepoints and the rare-event uprobes (fork, rdbSave, ...). */
+int tracer_start(struct tracer *t, char *err, size_t errlen);
+/* Take the stall events waiting in the ring buffer, waiting up to
+ * timeout_ms for the first. */
+void tracer_poll(struct tracer *t, int timeout_ms);
+/* Stall counters: events, lost, map full, children not followed. */
+void tracer_stall_stats(struct tracer *t, unsigned long long *stats);
 /* Attach every probe of every live target (a new sampling window). The
  * programs record nothing until tracer_enable(). */
 int tracer_attach(struct tracer *t, char *err, size_t errlen);

@@ -63,3 +63,17 @@ const char *fmt_ns(double ns, char *buf, size_t len)
 	snprintf(buf, len, "%.0fns", ns);
 	return buf;
 }
+
+const char *fmt_bytes(double b, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
+	size_t i = 0;
+
+	while (b >= 1024 && i < ARRAY_SIZE(units) - 1) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(buf, len, i == 0 ? "%.0f%s" : b >= 100 ? "%.0f%s" : b >= 10 ? "%.1f%s" : "%.2f%s",
+		 b, units[i]);
+	return buf;
+}

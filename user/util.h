@@ -17,4 +17,7 @@ uint64_t now_ns(void);	/* CLOCK_MONOTONIC, the clock bpf_ktime_get_ns reads */
 /* "812ns", "3.41us", "12.0ms", "1.52s": three significant figures. */
 const char *fmt_ns(double ns, char *buf, size_t len);
 
+/* "812B", "3.41KB", "1.20GB" (powers of 1024). */
+const char *fmt_bytes(double bytes, char *buf, size_t len);
+
 #endif

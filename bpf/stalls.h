@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Fork, persistence and fsync stalls: types shared by the BPF side
+ * (bpf/stalls.bpf.h) and user space (user/stalls.c). */
+#ifndef REDLAT_STALLS_H
+#define REDLAT_STALLS_H
+
+#include "hist.h"
+
+#define FILE_NAME_LEN 32
+#define TASK_COMM_LEN_ 16
+
+/* What a stall histogram or event is about. */
+enum stall_kind {
+	SK_FORK = 1,		/* the fork() syscall in the parent (latest_fork_usec) */
+	SK_FSYNC,		/* fsync() */
+	SK_FDATASYNC,		/* fdatasync() (Redis's redis_fsync on Linux) */
+	SK_SYNC_FILE_RANGE,	/* sync_file_range() (rdb/aof incremental fsync) */
+	SK_AOF_WRITE,		/* a main-thread write to the AOF: class in .klass */
+	SK_RDB_SAVE,		/* rdbSave(), entry to return */
+	SK_AOF_REWRITE,		/* rewriteAppendOnlyFile(), entry to return (child) */
+	SK_CHILD_EXIT,		/* a fork child ended */
+	SK_COW,			/* the child measured its copied memory (Redis's own
+				 * zmalloc_get_private_dirty(), as in rdb_last_cow_size) */
+	SK_MAX,
+};
+
+/* Thread roles, from the thread's comm and whether it is a fork child. */
+enum thread_role {
+	ROLE_MAIN = 0,
+	ROLE_BIO_AOF,		/* bio_aof_fsync (6.2/7.0), bio_aof (7.2+, Valkey) */
+	ROLE_BIO_CLOSE,		/* bio_close_file */
+	ROLE_BIO_LAZY,		/* bio_lazy_free */
+	ROLE_CHILD,		/* a fork child (BGSAVE, AOF rewrite, ...) */
+	ROLE_OTHER,		/* io threads, module threads, ... */
+	ROLE_MAX,
+};
+
+/* Files, by name and type. Redis's names are configurable: a file that
+ * matches none of the defaults' patterns is "other". */
+enum file_class {
+	FC_UNKNOWN = 0,		/* not resolved (yet) */
+	FC_AOF,			/* appendonly*, *.aof, temp-rewriteaof-* */
+	FC_RDB,			/* *.rdb, temp-*.rdb */
+	FC_DIR,			/* a directory (fsyncFileDir) */
+	FC_SOCKET,
+	FC_PIPE,
+	FC_OTHER,
+	FC_MAX,
+};
+
+/* How Redis classes a main-thread AOF write (flushAppendOnlyFile), and
+ * the same order of tests: an fsync in flight, else a child, else alone. */
+enum aof_write_class {
+	AW_PENDING_FSYNC = 0,	/* aof-write-pending-fsync */
+	AW_ACTIVE_CHILD,	/* aof-write-active-child */
+	AW_ALONE,		/* aof-write-alone */
+	AW_MAX,
+};
+
+/* event flags */
+#define EVF_BLOCKED	1	/* a write that waited for an fsync in flight to end */
+#define EVF_MAIN	2	/* on the instance's main thread */
+#define EVF_CHILD_LIVE	4	/* a fork child was alive */
+#define EVF_FORK_WAIT	8	/* SK_FORK: not a fork but the CPU wait that ended the
+				 * previous one (dur_ns), to add to it */
+
+/* fork purposes: redisFork(int purpose), plus what redlat infers */
+#define FORK_PURPOSE_UNKNOWN 0
+#define FORK_PURPOSE_RDB 1
+#define FORK_PURPOSE_AOF 2
+#define FORK_PURPOSE_LDB 3
+#define FORK_PURPOSE_MODULE 4
+#define FORK_PURPOSE_REPL 16	/* CHILD_TYPE_RDB for a replica's full sync */
+
+struct stall_key {
+	__u32 tgid;	/* the instance (a child's parent) */
+	__u16 kind;	/* enum stall_kind */
+	__u8 role;	/* enum thread_role, or the aof_write_class of SK_AOF_WRITE */
+	__u8 fclass;	/* enum file_class */
+};
+
+struct stall_event {
+	__u64 ts_ns;		/* start, CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 dur_ns;
+	__u32 tgid;		/* the instance */
+	__u32 pid;		/* the process it ran in (a child's own pid) */
+	__u32 tid;
+	__u16 kind;
+	__u8 role;
+	__u8 fclass;
+	__s32 fd;
+	__u32 flags;		/* EVF_* */
+	__u32 klass;		/* SK_AOF_WRITE: enum aof_write_class; SK_FORK: purpose */
+	__s32 ret;		/* syscall or function return (child exit: exit_code) */
+	__u64 rss_bytes;	/* SK_FORK: parent's RSS before the fork */
+	__u64 pgtable_bytes;	/* SK_FORK: parent's page tables before the fork */
+	__u64 child;		/* SK_FORK: child pid; SK_COW: bytes */
+	__u64 faults;		/* SK_CHILD_EXIT: parent page faults while it lived */
+	__u64 cow_faults;	/* SK_CHILD_EXIT: of which write faults on present pages */
+	__u64 sys_ns;		/* SK_FORK: of dur_ns, the clone syscall itself */
+	char comm[TASK_COMM_LEN_];
+	char file[FILE_NAME_LEN];	/* basename of the fd's file */
+};
+
+/* Per-instance state, the value of the targets map (user space creates it
+ * zeroed, with flags). */
+struct inst_state {
+	__u32 flags;		/* TARGET_* */
+	__u32 nchildren;	/* fork children alive */
+	__u32 fork_purpose;	/* inside redisFork(): its purpose; 0 outside */
+	__u32 repl;		/* inside startBgsaveForReplication() */
+	__u32 fsyncs_inflight;	/* background (bio) fsyncs of the AOF in flight */
+	__u32 libc_fork;	/* glibc's fork() is probed: it closes the fork event */
+	__u64 fork_entry_ts;	/* inside glibc's fork() since */
+	__u64 fork_end_ts;	/* glibc's fork() returned in the parent at */
+	__u64 fork_preempt_ts;	/* and the parent was preempted right after, at */
+	__u64 fork_child;	/* the child of that fork */
+	__u64 last_fsync_end;	/* when the last background AOF fsync returned */
+	__u64 faults;		/* page faults while a child was alive */
+	__u64 cow_faults;	/* of which write faults on present pages */
+};
+
+struct child_state {
+	__u32 parent;		/* instance tgid */
+	__u32 purpose;
+	__u64 fork_ts;
+	__u64 faults0, cow_faults0;	/* the parent's counters at the fork */
+};
+
+enum stall_stat {
+	SST_EVENTS = 0,		/* events sent */
+	SST_LOST,		/* ring buffer full: an event lost */
+	SST_HIST_FULL,		/* stall histogram map full */
+	SST_CHILDREN_FULL,	/* children map full: a child not followed */
+	SST_MAX,
+};
+
+#endif

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Text of the fork, persistence and fsync sections. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "histo.h"
+#include "report.h"
+#include "stalls_user.h"
+#include "util.h"
+
+static const char *fmt_wall(double wall, char *buf, size_t len)
+{
+	time_t t = (time_t)wall;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)((wall - (double)t) * 1000));
+	return buf;
+}
+
+static void exit_text(const struct fork_rec *fr, char *buf, size_t len)
+{
+	if (!fr->exited)
+		snprintf(buf, len, "running");
+	else if (fr->exit_code & 0x7f)
+		snprintf(buf, len, "signal %d", fr->exit_code & 0x7f);
+	else
+		snprintf(buf, len, "%d", (fr->exit_code >> 8) & 0xff);
+}
+
+static void render_forks(FILE *f, const struct inst_stalls *s)
+{
+	char b[10][24];
+
+	size_t i;
+
+	fprintf(f, "\nForks: %zu (STALL: the fork() call in the parent, what INFO's latest_fork_usec "
+		"times; SYSCALL: the kernel's part of it, the rest is the parent's first copy-on-write "
+		"faults; RATE: RSS / STALL, rated as Redis rates fork rates)\n", s->nforks);
+	if (!s->nforks)
+		return;
+	fprintf(f, "%-12s %-12s %9s %9s %8s %8s %-20s %7s %9s %-8s %-30s %8s %s\n", "TIME", "PURPOSE",
+		"STALL", "(SYSCALL)", "RSS", "PGTABLE", "RATE", "CHILD", "LIFETIME", "EXIT", "CHILD WORK", "COPIED",
+		"PARENT FAULTS (COW)");
+	for (i = 0; i < s->nforks; i++) {
+		const struct fork_rec *fr = &s->forks[i];
+		double gbs = fork_rate_gbs(fr);
+		char rate[32], work[40], faults[40];
+
+		if (gbs > 0)
+			snprintf(rate, sizeof(rate), "%.1f GB/s %s", gbs, fork_rating(gbs));
+		else
+			snprintf(rate, sizeof(rate), "-");
+		if (fr->work_kind)
+			snprintf(work, sizeof(work), "%s %s%s", stall_kind_name(fr->work_kind),
+				 fmt_ns(fr->work_ns, b[5], 24), fr->work_ret != 0 ? " (failed)" : "");
+		else
+			snprintf(work, sizeof(work), "-");
+		if (s->have_fault_tp && fr->exited)
+			snprintf(faults, sizeof(faults), "%llu (%llu)", (unsigned long long)fr->faults,
+				 (unsigned long long)fr->cow_faults);
+		else
+			snprintf(faults, sizeof(faults), "-");
+		exit_text(fr, b[6], 24);
+		fprintf(f, "%-12s %-12s %9s %9s %8s %8s %-20s %7d %9s %-8s %-30s %8s %s\n",
+			fr->seen_fork ? fmt_wall(fr->wall, b[0], 24) : "before run",
+			fork_purpose_name(fr->purpose),
+			fr->seen_fork ? fmt_ns(fr->stall_ns, b[1], 24) : "-",
+			fr->seen_fork ? fmt_ns(fr->sys_ns, b[8], 24) : "-",
+			fr->seen_fork ? fmt_bytes((double)fr->rss_bytes, b[2], 24) : "-",
+			fr->seen_fork ? fmt_bytes((double)fr->pgtable_bytes, b[3], 24) : "-",
+			rate, fr->child, fr->exited && fr->seen_fork ? fmt_ns(fr->life_ns, b[4], 24) : "-",
+			b[6], work, fr->has_cow ? fmt_bytes((double)fr->cow_bytes, b[7], 24) : "-", faults);
+	}
+}
+
+static void hist_row(FILE *f, const char *a, const char *b2, const char *c, const struct hist *h,
+		     double thr_ns, const char *extra)
+{
+	char b[6][16];
+	__u64 over = 0;
+	__u32 i;
+
+	for (i = 0; i < HIST_SLOTS; i++)
+		if (hist_slot_low(i) >= thr_ns)
+			over += h->slots[i];
+	fprintf(f, "%-24s %-15s %-10s %8llu %9s %9s %9s %9s %9s %6llu%s\n", a, b2, c,
+		(unsigned long long)h->count, fmt_ns(hist_mean(h), b[0], 16),
+		fmt_ns(hist_percentile(h, 50), b[1], 16), fmt_ns(hist_percentile(h, 99), b[2], 16),
+		fmt_ns(hist_percentile(h, 99.9), b[3], 16), fmt_ns((double)h->max_ns, b[4], 16),
+		(unsigned long long)over, extra ? extra : "");
+}
+
+static void render_syncs(FILE *f, const struct inst_stalls *s, double thr_ms)
+{
+	char over[16];
+	size_t i;
+	int any = 0, k;
+
+	snprintf(over, sizeof(over), ">=%.0fms", thr_ms);
+	for (i = 0; i < s->nhists; i++) {
+		const struct stall_key *key = &s->hists[i].key;
+
+		if (key->kind != SK_FSYNC && key->kind != SK_FDATASYNC && key->kind != SK_SYNC_FILE_RANGE)
+			continue;
+		if (!any++) {
+			fprintf(f, "\nfsync, fdatasync, sync_file_range (every call, by thread and file):\n");
+			fprintf(f, "%-24s %-15s %-10s %8s %9s %9s %9s %9s %9s %6s\n", "SYSCALL", "THREAD",
+				"FILE", "COUNT", "MEAN", "P50", "P99", "P99.9", "MAX", over);
+		}
+		hist_row(f, stall_kind_name(key->kind), thread_role_name(key->role),
+			 file_class_name(key->fclass), &s->hists[i].h, thr_ms * 1e6, NULL);
+	}
+	if (!any)
+		fprintf(f, "\nNo fsync, fdatasync or sync_file_range was called.\n");
+
+	any = 0;
+	for (k = 0; k < AW_MAX; k++) {
+		struct hist h;
+		char extra[64] = "";
+		unsigned long blocked = 0;
+
+		stalls_hist_sum(s, SK_AOF_WRITE, k, -1, &h);
+		if (!h.count)
+			continue;
+		if (k == AW_PENDING_FSYNC) {
+			for (i = 0; i < s->nevents; i++)
+				blocked += s->events[i].kind == SK_AOF_WRITE && s->events[i].klass == k &&
+					   (s->events[i].flags & EVF_BLOCKED);
+			snprintf(extra, sizeof(extra), "  %lu waited for the fsync", blocked);
+		}
+		if (!any++) {
+			fprintf(f, "\nAOF writes on the main thread (classed as flushAppendOnlyFile classes them):\n");
+			fprintf(f, "%-24s %-15s %-10s %8s %9s %9s %9s %9s %9s %6s\n", "EVENT", "THREAD",
+				"FILE", "COUNT", "MEAN", "P50", "P99", "P99.9", "MAX", over);
+		}
+		hist_row(f, aof_write_event(k), "main", "aof", &h, thr_ms * 1e6, extra);
+	}
+}
+
+static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_ms)
+{
+	char b[4][24];
+	size_t i, shown = 0, over = 0;
+
+	for (i = 0; i < s->nevents; i++)
+		over += s->events[i].dur_ns >= thr_ms * 1e6 || (s->events[i].flags & EVF_BLOCKED);
+	if (!over)
+		return;
+	fprintf(f, "\nEvents of %.0f ms or more (%zu):\n", thr_ms, over);
+	fprintf(f, "%-12s %-24s %-15s %8s %-32s %9s %s\n", "TIME", "EVENT", "THREAD", "TID", "FILE",
+		"DURATION", "NOTE");
+	for (i = 0; i < s->nevents && shown < 50; i++) {
+		const struct stall_rec *e = &s->events[i];
+		const char *what = e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind);
+		char note[64] = "";
+
+		if (e->dur_ns < thr_ms * 1e6 && !(e->flags & EVF_BLOCKED))
+			continue;
+		if (e->flags & EVF_BLOCKED)
+			snprintf(note, sizeof(note), "waited for a background fsync");
+		else if (e->role == ROLE_CHILD)
+			snprintf(note, sizeof(note), "in the fork child: Redis not blocked");
+		else if (e->role != ROLE_MAIN)
+			snprintf(note, sizeof(note), "background thread: Redis not blocked");
+		else if (e->kind == SK_RDB_SAVE && e->role == ROLE_MAIN)
+			snprintf(note, sizeof(note), "SAVE on the main thread");
+		else if (e->role == ROLE_MAIN && (e->kind == SK_FSYNC || e->kind == SK_FDATASYNC))
+			snprintf(note, sizeof(note), "main thread waited for the disk");
+		fprintf(f, "%-12s %-24s %-15s %8d %-32s %9s %s\n", fmt_wall(e->wall, b[0], 24), what,
+			e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role), e->tid,
+			e->file[0] ? e->file : "-", fmt_ns(e->dur_ns, b[1], 24), note);
+		shown++;
+	}
+	if (shown < over)
+		fprintf(f, "... %zu more in --json\n", over - shown);
+}
+
+void render_stalls(FILE *f, const struct run_report *r, const struct inst_report *in)
+{
+	const struct inst_stalls *s = in->st;
+
+	if (!s)
+		return;
+	render_forks(f, s);
+	render_syncs(f, s, r->threshold_ms);
+	render_slow_events(f, s, r->threshold_ms);
+	if (s->not_kept)
+		fprintf(f, "Not kept: %lu stall events past the first %d (the histograms count them all).\n",
+			s->not_kept, MAX_STALL_EVENTS);
+	if (in->missing[0])
+		fprintf(f, "Not probed (absent or never called in this build): %s.\n", in->missing);
+}
