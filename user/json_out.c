@@ -5,6 +5,7 @@
 #include <math.h>
 #include "histo.h"
 #include "report.h"
+#include "stalls_user.h"
 #include "util.h"
 
 static void add_double(json_object *o, const char *k, double v)
@@ -62,6 +63,133 @@ static json_object *span_json(const struct cmd_stat *c, int span, const struct r
 	return o;
 }
 
+static json_object *hist_json(const struct hist *h)
+{
+	json_object *o = json_object_new_object();
+
+	add_int(o, "count", (long long)h->count);
+	add_int(o, "total_ns", (long long)h->sum_ns);
+	add_double(o, "mean_ns", hist_mean(h));
+	add_double(o, "p50_ns", hist_percentile(h, 50));
+	add_double(o, "p90_ns", hist_percentile(h, 90));
+	add_double(o, "p99_ns", hist_percentile(h, 99));
+	add_double(o, "p999_ns", hist_percentile(h, 99.9));
+	add_int(o, "max_ns", (long long)h->max_ns);
+	return o;
+}
+
+static json_object *fork_json(const struct fork_rec *fr)
+{
+	json_object *o = json_object_new_object();
+	double gbs = fork_rate_gbs(fr);
+
+	add_int(o, "child_pid", fr->child);
+	json_object_object_add(o, "purpose", json_object_new_string(fork_purpose_name(fr->purpose)));
+	json_object_object_add(o, "seen", json_object_new_boolean(fr->seen_fork));
+	if (fr->seen_fork) {
+		add_double(o, "time", fr->wall);
+		add_double(o, "stall_ns", fr->stall_ns);
+		add_double(o, "syscall_ns", fr->sys_ns);
+		add_double(o, "cpu_wait_ns", fr->wait_ns);
+		add_int(o, "rss_bytes", (long long)fr->rss_bytes);
+		add_int(o, "pgtable_bytes", (long long)fr->pgtable_bytes);
+		if (gbs > 0) {
+			add_double(o, "rate_gb_per_s", gbs);
+			json_object_object_add(o, "rating", json_object_new_string(fork_rating(gbs)));
+		}
+	}
+	json_object_object_add(o, "exited", json_object_new_boolean(fr->exited));
+	if (fr->exited) {
+		if (fr->seen_fork)
+			add_double(o, "lifetime_ns", fr->life_ns);
+		if (fr->exit_code & 0x7f)
+			add_int(o, "exit_signal", fr->exit_code & 0x7f);
+		else
+			add_int(o, "exit_status", (fr->exit_code >> 8) & 0xff);
+		add_int(o, "parent_faults", (long long)fr->faults);
+		add_int(o, "parent_cow_faults", (long long)fr->cow_faults);
+	}
+	if (fr->has_cow)
+		add_int(o, "cow_bytes", (long long)fr->cow_bytes);
+	if (fr->work_kind) {
+		json_object *w = json_object_new_object();
+
+		json_object_object_add(w, "function", json_object_new_string(stall_kind_name(fr->work_kind)));
+		add_double(w, "duration_ns", fr->work_ns);
+		json_object_object_add(w, "ok", json_object_new_boolean(fr->work_ret == 0));
+		json_object_object_add(o, "child_work", w);
+	}
+	return o;
+}
+
+static json_object *event_json(const struct stall_rec *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(
+		e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind)));
+	add_double(o, "time", e->wall);
+	add_double(o, "duration_ns", e->dur_ns);
+	add_int(o, "pid", e->pid);
+	add_int(o, "tid", e->tid);
+	json_object_object_add(o, "thread", json_object_new_string(thread_role_name(e->role)));
+	json_object_object_add(o, "comm", json_object_new_string(e->comm));
+	if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE) {
+		add_int(o, "fd", e->fd);
+		json_object_object_add(o, "file", json_object_new_string(e->file));
+		json_object_object_add(o, "file_class", json_object_new_string(file_class_name(e->fclass)));
+	}
+	add_int(o, "return", e->ret);
+	json_object_object_add(o, "blocked_behind_fsync", json_object_new_boolean(e->flags & EVF_BLOCKED));
+	json_object_object_add(o, "child_alive", json_object_new_boolean(e->flags & EVF_CHILD_LIVE));
+	return o;
+}
+
+static json_object *stalls_json(const struct inst_report *in)
+{
+	const struct inst_stalls *s = in->st;
+	json_object *o = json_object_new_object(), *forks = json_object_new_array();
+	json_object *syncs = json_object_new_array(), *writes = json_object_new_array();
+	json_object *persist = json_object_new_array(), *events = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < s->nforks; i++)
+		json_object_array_add(forks, fork_json(&s->forks[i]));
+	for (i = 0; i < s->nhists; i++) {
+		const struct stall_key *k = &s->hists[i].key;
+		json_object *h;
+
+		if (k->kind == SK_FORK)
+			continue;
+		h = hist_json(&s->hists[i].h);
+		if (k->kind == SK_AOF_WRITE) {
+			json_object_object_add(h, "event", json_object_new_string(aof_write_event(k->role)));
+			json_object_array_add(writes, h);
+			continue;
+		}
+		json_object_object_add(h, k->kind == SK_RDB_SAVE || k->kind == SK_AOF_REWRITE ? "function" :
+				       "syscall", json_object_new_string(stall_kind_name(k->kind)));
+		json_object_object_add(h, "thread", json_object_new_string(thread_role_name(k->role)));
+		if (k->kind == SK_RDB_SAVE || k->kind == SK_AOF_REWRITE) {
+			json_object_array_add(persist, h);
+			continue;
+		}
+		json_object_object_add(h, "file_class", json_object_new_string(file_class_name(k->fclass)));
+		json_object_array_add(syncs, h);
+	}
+	for (i = 0; i < s->nevents; i++)
+		json_object_array_add(events, event_json(&s->events[i]));
+	json_object_object_add(o, "forks", forks);
+	json_object_object_add(o, "syncs", syncs);
+	json_object_object_add(o, "aof_writes", writes);
+	json_object_object_add(o, "persistence", persist);
+	json_object_object_add(o, "events", events);
+	add_int(o, "events_not_kept", (long long)s->not_kept);
+	json_object_object_add(o, "not_probed", json_object_new_string(in->missing));
+	json_object_object_add(o, "parent_faults_counted", json_object_new_boolean(s->have_fault_tp));
+	return o;
+}
+
 int render_json(FILE *f, const struct run_report *r)
 {
 	static const char *const stat_keys[STAT_MAX] = {
@@ -74,12 +202,18 @@ int render_json(FILE *f, const struct run_report *r)
 	size_t i, j;
 	int k;
 
-	json_object_object_add(root, "mode", json_object_new_string(r->exact ? "exact" : "sampled"));
+	static const char *const sst_keys[SST_MAX] = {
+		"stall_events", "stall_events_lost", "stall_hist_full", "children_not_followed",
+	};
+
+	json_object_object_add(root, "mode", json_object_new_string(r->stalls_only ? "stalls-only" :
+								    r->exact ? "exact" : "sampled"));
+	add_double(root, "threshold_ms", r->threshold_ms);
 	add_double(root, "duration_s", r->duration_s);
 	add_double(probe, "hit_ns", r->hit_ns);
 	add_double(probe, "pair_bias_ns", r->pair_bias_ns);
 	json_object_object_add(root, "probe_cost", probe);
-	if (!r->exact) {
+	if (!r->exact && !r->stalls_only) {
 		json_object *s = json_object_new_object();
 
 		add_double(s, "budget", r->budget);
@@ -90,6 +224,8 @@ int render_json(FILE *f, const struct run_report *r)
 	}
 	for (k = 0; k < STAT_MAX; k++)
 		add_int(stats, stat_keys[k], (long long)r->stats[k]);
+	for (k = 0; k < SST_MAX; k++)
+		add_int(stats, sst_keys[k], (long long)r->stall_stats[k]);
 	json_object_object_add(root, "stats", stats);
 	for (i = 0; i < r->ninsts; i++) {
 		const struct inst_report *in = &r->insts[i];
@@ -114,6 +250,8 @@ int render_json(FILE *f, const struct run_report *r)
 			json_object_array_add(cmds, c);
 		}
 		json_object_object_add(o, "commands", cmds);
+		if (in->st)
+			json_object_object_add(o, "stalls", stalls_json(in));
 		json_object_array_add(insts, o);
 	}
 	json_object_object_add(root, "instances", insts);

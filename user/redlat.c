@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		return 1;
 	memset(&cal, 0, sizeof(cal));
-	if (!cfg.stalls_only && calib_run(&cal, err, sizeof(err))) {
+	if (calib_run(&cal, err, sizeof(err))) {
 		die_line("%s", err);
 		goto out;
 	}
