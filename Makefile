@@ -89,7 +89,7 @@ deps:
 unit-test: redlat fixtures $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do (cd $(OUTPUT)/tests && ./$$(basename $$t)) || exit 1; done
 
-integration-test: redlat
+integration-test: redlat $(OUTPUT)/slowfs
 	$(Q)tests/integration/run-all
 
 test: deps
@@ -97,7 +97,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory integration-test
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory redlat
+	$(Q)$(MAKE) --no-print-directory redlat $(OUTPUT)/slowfs
 	$(Q)tools/demo
 
 bench: redlat
@@ -113,5 +113,7 @@ install: redlat
 clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) redlat skel/*.skel.h
+
+include tools/slowfs/slowfs.mk
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)

@@ -232,11 +232,12 @@ static __always_inline __u8 thread_role(__u32 tgid, __u32 tid, int child)
 }
 
 /* Redis's default names: appendonly.aof (7.x: appendonlydir/appendonly.aof.N.
- * {base.rdb,incr.aof}, .manifest), temp-rewriteaof-*.aof; dump.rdb,
- * temp-PID.rdb. ".aof" anywhere makes it AOF, else ".rdb" makes it RDB. */
+ * {base.rdb,incr.aof}, appendonly.aof.manifest), temp-rewriteaof-*.aof;
+ * dump.rdb, temp-PID.rdb. ".manifest" makes it the manifest, else ".aof"
+ * anywhere makes it AOF, else ".rdb" makes it RDB. */
 static __always_inline __u8 name_class(const char *n)
 {
-	int i, rdb = 0;
+	int i, aof = 0, rdb = 0;
 
 	for (i = 0; i < FILE_NAME_LEN - 4; i++) {
 		if (!n[i])
@@ -244,11 +245,13 @@ static __always_inline __u8 name_class(const char *n)
 		if (n[i] != '.')
 			continue;
 		if (n[i + 1] == 'a' && n[i + 2] == 'o' && n[i + 3] == 'f')
-			return FC_AOF;
+			aof = 1;
 		if (n[i + 1] == 'r' && n[i + 2] == 'd' && n[i + 3] == 'b')
 			rdb = 1;
+		if (n[i + 1] == 'm' && n[i + 2] == 'a' && n[i + 3] == 'n')
+			return FC_MANIFEST;
 	}
-	return rdb ? FC_RDB : FC_OTHER;
+	return aof ? FC_AOF : rdb ? FC_RDB : FC_OTHER;
 }
 
 /* The current task's file at fd: its class, and its name into name (may

@@ -35,7 +35,7 @@ enum thread_role {
 	ROLE_MAX,
 };
 
-/* Files, by name and type. Redis's names are configurable: a file that
+/* Files, by name and type (FC_MANIFEST last: the order is the JSON's). Redis's names are configurable: a file that
  * matches none of the defaults' patterns is "other". */
 enum file_class {
 	FC_UNKNOWN = 0,		/* not resolved (yet) */
@@ -45,6 +45,7 @@ enum file_class {
 	FC_SOCKET,
 	FC_PIPE,
 	FC_OTHER,
+	FC_MANIFEST,		/* 7.0+: appendonly.aof.manifest */
 	FC_MAX,
 };
 

@@ -220,7 +220,7 @@ const char *thread_role_name(int role)
 const char *file_class_name(int fc)
 {
 	static const char *const n[FC_MAX] = {
-		"unknown", "aof", "rdb", "directory", "socket", "pipe", "other",
+		"unknown", "aof", "rdb", "directory", "socket", "pipe", "other", "aof-manifest",
 	};
 
 	return fc >= 0 && fc < FC_MAX ? n[fc] : "?";

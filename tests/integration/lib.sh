@@ -10,6 +10,8 @@ PIDS=()
 
 cleanup() {
 	local p
+	# the stall lab's redis-server and mount, when a test used it
+	if declare -F lab_cleanup >/dev/null; then lab_cleanup; fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
