@@ -339,13 +339,15 @@ static void doctor_line(FILE *f, int *k, const char *event, const struct spikes 
 }
 
 /* The doctor's classes, in Redis's order of events. */
-enum { D_COMMAND, D_FAST, D_FORK, D_FSYNC_ALWAYS, D_AOF_PENDING, D_AOF_CHILD, D_AOF_ALONE, D_MAX };
+enum { D_COMMAND, D_FAST, D_FORK, D_FSYNC_ALWAYS, D_AOF_PENDING, D_AOF_CHILD, D_AOF_ALONE,
+       D_MAIN_SYNC, D_MAX };
 
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
 	static const char *const names[D_MAX] = {
 		"command", "fast-command", "fork", "aof-fsync-always", "aof-write-pending-fsync",
 		"aof-write-active-child", "aof-write-alone",
+		"main-thread-fsync",	/* redlat's: Redis has no event for these */
 	};
 	struct spikes *cls = calloc(D_MAX, sizeof(*cls));
 	const struct inst_stalls *st = in->st;
@@ -389,6 +391,15 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		stalls_hist_sum(st, SK_FSYNC, ROLE_MAIN, FC_AOF, h2);
 		hist_merge(h, h2);
 		spikes_add(&cls[D_FSYNC_ALWAYS], h, NULL, thr);
+		/* other files synced on the main thread: the AOF manifest and
+		 * directory (7.0+ rewrites), an RDB (SAVE) */
+		for (i = 0; i < st->nhists; i++) {
+			const struct stall_key *sk = &st->hists[i].key;
+
+			if ((sk->kind == SK_FSYNC || sk->kind == SK_FDATASYNC) && sk->role == ROLE_MAIN &&
+			    sk->fclass != FC_AOF)
+				spikes_add(&cls[D_MAIN_SYNC], &st->hists[i].h, file_class_name(sk->fclass), thr);
+		}
 		for (c = 0; c < AW_MAX; c++) {
 			stalls_hist_sum(st, SK_AOF_WRITE, c, -1, h);
 			spikes_add(&cls[D_AOF_PENDING + c], h, NULL, thr);
@@ -457,6 +468,12 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		fprintf(f, "- AOF writes were slow while a fork child was writing (aof-write-active-child): "
 			"the child's I/O competes with the AOF; set no-appendfsync-on-rewrite yes, or schedule "
 			"BGSAVE and rewrites off-peak.\n");
+	if (cls[D_MAIN_SYNC].n)
+		fprintf(f, "- The main thread fsynced other files %.0f times for %.0f ms or more (worst: %s, "
+			"%s): Redis 7 syncs the AOF manifest and its directory on the main thread when an AOF "
+			"rewrite starts and ends, and SAVE syncs the RDB there. A faster disk shortens them; "
+			"BGSAVE instead of SAVE avoids the latter.\n", cls[D_MAIN_SYNC].n, r->threshold_ms,
+			cls[D_MAIN_SYNC].worst, fmt_ns(cls[D_MAIN_SYNC].max, b[2], 24));
 	if (cls[D_AOF_ALONE].n)
 		fprintf(f, "- AOF writes were slow with no fsync or child in flight (aof-write-alone): the "
 			"disk or the page cache itself stalls (check dirty page writeback, vm.dirty_*).\n");
