@@ -279,6 +279,27 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void test_stalls_and_threshold(void **state)
+{
+	(void)state;
+	parse(NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.stalls_only, 0);
+	assert_true(r.cfg.threshold_ms == 10);
+	parse("--stalls-only", "-t", "2.5", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.stalls_only, 1);
+	assert_true(r.cfg.threshold_ms == 2.5);
+	parse("--threshold", "100", NULL);
+	assert_true(r.cfg.threshold_ms == 100);
+	assert_usage_error(parse("-t", "0", NULL), "bad threshold '0'");
+	assert_usage_error(parse("--threshold", "1ms", NULL), "bad threshold '1ms'");
+	assert_usage_error(parse("--threshold", NULL), "option '--threshold' needs a value");
+	assert_usage_error(parse("--stalls-only", "--exact", NULL), "--stalls-only probes no command");
+	assert_usage_error(parse("--stalls-only", "--overhead-budget", "5", NULL),
+			   "--stalls-only probes no command");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_args),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_reentrant),
+		cmocka_unit_test(test_stalls_and_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -9,7 +9,9 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "procs.h"
 
@@ -154,9 +156,49 @@ static void test_find_all_skips_self(void **state)
 	assert_int_equal(procs_find_all("/no/such/proc", ps, 16), -1);
 }
 
+/* This test binary is linked with glibc: its libc is found, through the
+ * process's root, and is a real file. */
+static void test_libc_self(void **state)
+{
+	char path[PATH_MAX + 32], want[64];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(procs_libc(PROC_ROOT, getpid(), path, sizeof(path)), 0);
+	snprintf(want, sizeof(want), "/proc/%d/root/", getpid());
+	assert_int_equal(strncmp(path, want, strlen(want)), 0);
+	assert_non_null(strstr(path, "/libc.so"));
+	assert_int_equal(stat(path, &st), 0);
+}
+
+/* A static build maps no libc; libcrypto is not libc. */
+static void test_libc_static(void **state)
+{
+	char dir[] = "/tmp/redlat-procs.XXXXXX", path[PATH_MAX + 32];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/42", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/42/maps", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "00400000-00500000 r-xp 00000000 08:01 1234 /usr/local/bin/redis-server\n"
+		   "7f0000000000-7f0000100000 r-xp 00000000 08:01 99 /usr/lib/libcrypto.so.3\n"
+		   "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n");
+	fclose(f);
+	assert_int_equal(procs_libc(dir, 42, path, sizeof(path)), -1);
+	assert_int_equal(procs_libc(dir, 43, path, sizeof(path)), -1);	/* no such pid */
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_libc_self),
+		cmocka_unit_test(test_libc_static),
 		cmocka_unit_test(test_ports_own_listener),
 		cmocka_unit_test(test_ports_ipv6_and_max),
 		cmocka_unit_test(test_ports_no_process),
