@@ -35,6 +35,9 @@ __u32 gen = 0;
  * coming for a while after bpf_link__destroy() returns (seen here: tens of
  * ms), and must not count as sampled. */
 __u32 enabled = 0;
+/* bit (tgid % 64) set for each target and each followed child: most
+ * processes fail this test and cost no lookup */
+__u64 tgid_mask = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -305,39 +308,54 @@ static __always_inline void reply_written(__u32 tgid, __u32 fd)
 	}
 }
 
-/* raw_syscalls tracepoints: they need no tracefs mount (classic syscall
- * tracepoints do) and cost less than perf-event tracepoints. They fire for
- * every syscall on the host, so the syscall number is tested first. The
- * command spans (read, write, close) record only in a sampling window; the
- * stalls (stalls.bpf.h) all the time. */
-SEC("raw_tp/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+/* Syscall tracepoints. They fire for every syscall on the host, so each
+ * program first tests the syscall number, then a mask of the targets'
+ * tgids, before any map lookup. The command spans (read, write, close)
+ * record only in a sampling window; the stalls (stalls.bpf.h) all the time.
+ *
+ * Two twins of each: tp_btf, whose typed pt_regs are read with plain loads,
+ * and raw_tp, which reads them through a helper call, for kernels without
+ * tp_btf. Both need no tracefs mount (classic syscall tracepoints do) and
+ * cost less than perf-event tracepoints. User space loads one twin. */
+
+static __always_inline int maybe_ours(__u32 tgid)
+{
+	return (tgid_mask >> (tgid & 63)) & 1;
+}
+
+static __always_inline int enter_wanted(long id)
+{
+	if (id == NR_read)
+		return enabled;
+	return id == NR_write || id == NR_writev || id == NR_close || is_sync_nr(id) ||
+	       is_fork_nr(id) || id == NR_dup2 || id == NR_dup3;
+}
+
+/* called when enter_wanted(id) */
+static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long a1)
 {
 	struct inst_state *in;
 	struct child_state *cs;
 	__u64 pid_tgid;
 	__u32 tgid, tid, fd;
 
-	if (id != NR_read && id != NR_write && id != NR_writev && id != NR_close &&
-	    !is_sync_nr(id) && !is_fork_nr(id) && id != NR_dup2 && id != NR_dup3)
-		return 0;
-	if (id == NR_read && !enabled)
-		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	tgid = pid_tgid >> 32;
+	if (!maybe_ours(tgid))
+		return 0;
 	tid = (__u32)pid_tgid;
 	in = bpf_map_lookup_elem(&targets, &tgid);
 	if (!in) {
 		/* a fork child's fsyncs belong to its parent */
 		if (is_sync_nr(id) && (cs = bpf_map_lookup_elem(&children, &tgid)))
-			stalls_sys_enter(0, cs->parent, tid, 1, regs, id);
+			stalls_sys_enter(0, cs->parent, tid, 1, a0, a1, id);
 		return 0;
 	}
-	stalls_sys_enter(in, tgid, tid, 0, regs, id);
+	stalls_sys_enter(in, tgid, tid, 0, a0, a1, id);
 	if (!enabled)
 		return 0;
 	stat_inc(STAT_SYSCALL_HITS);
-	fd = (__u32)BPF_CORE_READ(regs, di);
+	fd = (__u32)a0;
 	if (id == NR_read) {
 		read_enter(tid, fd);
 	} else if (id == NR_close) {
@@ -350,30 +368,64 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int on_sys_exit(long id, long ret)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
 	__u64 pid_tgid;
 
 	if (id == NR_read) {
 		if (!enabled)
 			return 0;
 		pid_tgid = bpf_get_current_pid_tgid();
-		if (is_target(pid_tgid >> 32))
+		if (maybe_ours(pid_tgid >> 32) && is_target(pid_tgid >> 32))
 			read_exit(pid_tgid >> 32, (__u32)pid_tgid, ret);
 		return 0;
 	}
+	if (!inflight_n)
+		return 0;	/* no fork, fsync or AOF write in flight */
 	if (id == NR_write || id == NR_writev) {
 		pid_tgid = bpf_get_current_pid_tgid();
 		/* only the main thread of an instance times its AOF writes */
-		if ((__u32)pid_tgid == pid_tgid >> 32 && is_target(pid_tgid >> 32))
+		if ((__u32)pid_tgid == pid_tgid >> 32 && maybe_ours(pid_tgid >> 32) &&
+		    is_target(pid_tgid >> 32))
 			stalls_sys_exit((__u32)pid_tgid, ret);
 		return 0;
 	}
 	if (is_sync_nr(id) || is_fork_nr(id))
 		stalls_sys_exit((__u32)bpf_get_current_pid_tgid(), ret);
 	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	if (!enter_wanted(id))
+		return 0;
+	return on_sys_enter(id, regs->di, regs->si);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	if (!enabled && !inflight_n)
+		return 0;
+	return on_sys_exit(regs->orig_ax, ret);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if (!enter_wanted(id))
+		return 0;
+	return on_sys_enter(id, BPF_CORE_READ(regs, di),
+			    id == NR_dup2 || id == NR_dup3 ? BPF_CORE_READ(regs, si) : 0);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	if (!enabled && !inflight_n)
+		return 0;
+	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -93,15 +93,18 @@ struct {
 	__type(value, __u64);
 } fn_start SEC(".maps");
 
-/* The file class of an instance's main-thread fds, so that telling a
- * client socket from the AOF costs one lookup per write. Entries go at
- * close/dup2/dup3. */
+/* The file class of each fd of an instance, 4 bits per fd, so that telling
+ * a client socket from the AOF costs an array read per write. Cleared at
+ * close/dup2/dup3; fds past FDCLASS_FDS are classified at every write. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct fd_key);
-	__type(value, __u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FDCLASS_INSTS * FDCLASS_FDS / 16);
+	__type(key, __u32);
+	__type(value, __u64);
 } fdclass SEC(".maps");
+
+/* Entries in sys_start: while 0, sys_exit has nothing to look up. */
+__u32 inflight_n = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -146,6 +149,12 @@ struct {
 #define S_IFREG_ 0100000
 #define S_IFSOCK_ 0140000
 #define S_IFIFO_ 0010000
+
+static __always_inline void sys_start_put(__u32 tid, struct inflight *st)
+{
+	if (!bpf_map_update_elem(&sys_start, &tid, st, BPF_ANY))
+		__sync_fetch_and_add(&inflight_n, 1);
+}
 
 static __always_inline void sst_inc(__u32 which)
 {
@@ -316,7 +325,7 @@ static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
 }
 
 static __always_inline void fork_enter(struct inst_state *in, __u32 tgid, __u32 tid,
-				       struct pt_regs *regs, long id)
+				       unsigned long a0, long id)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct inflight st = { .kind = SK_FORK, .tgid = tgid };
@@ -326,11 +335,9 @@ static __always_inline void fork_enter(struct inst_state *in, __u32 tgid, __u32 
 	if (tid != tgid)
 		return;
 	if (id == NR_clone) {
-		flags = BPF_CORE_READ(regs, di);
+		flags = a0;
 	} else if (id == NR_clone3) {
-		void *args = (void *)BPF_CORE_READ(regs, di);
-
-		bpf_probe_read_user(&flags, sizeof(flags), args);	/* clone_args.flags */
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)a0);	/* clone_args.flags */
 	}
 	if (flags & (CLONE_VM_ | CLONE_THREAD_))
 		return;	/* a thread, or posix_spawn */
@@ -342,7 +349,7 @@ static __always_inline void fork_enter(struct inst_state *in, __u32 tgid, __u32 
 	if (st.klass == FORK_PURPOSE_RDB && in->repl)
 		st.klass = FORK_PURPOSE_REPL;
 	st.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&sys_start, &tid, &st, BPF_ANY);
+	sys_start_put(tid, &st);
 }
 
 static __always_inline void sync_enter(__u32 tgid, __u32 tid, int child, struct inst_state *in,
@@ -360,24 +367,36 @@ static __always_inline void sync_enter(__u32 tgid, __u32 tid, int child, struct 
 		st.klass = 1;	/* counted in fsyncs_inflight */
 	}
 	st.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&sys_start, &tid, &st, BPF_ANY);
+	sys_start_put(tid, &st);
+}
+
+static __always_inline __u64 *fdclass_word(struct inst_state *in, int fd, __u32 *shift)
+{
+	__u32 idx;
+
+	if (fd < 0 || fd >= FDCLASS_FDS || in->slot >= FDCLASS_INSTS)
+		return 0;
+	idx = in->slot * FDCLASS_FDS + fd;
+	*shift = (idx % 16) * 4;
+	idx /= 16;
+	return bpf_map_lookup_elem(&fdclass, &idx);
 }
 
 /* A main-thread write: time it if it goes to the AOF. */
 static __always_inline void aof_write_enter(struct inst_state *in, __u32 tgid, __u32 tid, int fd)
 {
-	struct fd_key fk = { .tgid = tgid, .fd = fd };
 	struct inflight st = { .tgid = tgid, .fd = fd, .kind = SK_AOF_WRITE, .fclass = FC_AOF };
-	__u8 *c, cls;
+	__u32 shift = 0;
+	__u64 *w = fdclass_word(in, fd, &shift), cls = 0;
 
-	c = bpf_map_lookup_elem(&fdclass, &fk);
-	if (c) {
-		cls = *c;
-	} else {
+	if (w)
+		cls = (*w >> shift) & 0xf;
+	if (!cls) {
 		cls = fd_class(fd, 0);
 		if (cls == FC_UNKNOWN)
 			return;
-		bpf_map_update_elem(&fdclass, &fk, &cls, BPF_ANY);
+		if (w)
+			__sync_fetch_and_or(w, cls << shift);
 	}
 	if (cls != FC_AOF)
 		return;
@@ -385,21 +404,24 @@ static __always_inline void aof_write_enter(struct inst_state *in, __u32 tgid, _
 	st.klass = in->fsyncs_inflight ? AW_PENDING_FSYNC : in->nchildren ? AW_ACTIVE_CHILD : AW_ALONE;
 	st.flags = EVF_MAIN | (in->nchildren ? EVF_CHILD_LIVE : 0);
 	st.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&sys_start, &tid, &st, BPF_ANY);
+	sys_start_put(tid, &st);
 }
 
-static __always_inline void fd_forget(__u32 tgid, int fd)
+static __always_inline void fd_forget(struct inst_state *in, int fd)
 {
-	struct fd_key fk = { .tgid = tgid, .fd = fd };
+	__u32 shift = 0;
+	__u64 *w = fdclass_word(in, fd, &shift);
 
-	bpf_map_delete_elem(&fdclass, &fk);
+	if (w)
+		__sync_fetch_and_and(w, ~(0xfULL << shift));
 }
 
-/* sys_enter of a syscall of a target (in) or of one of its children. */
+/* sys_enter of a syscall of a target (in) or of one of its children; a0
+ * and a1 are its first two arguments. */
 static __always_inline void stalls_sys_enter(struct inst_state *in, __u32 tgid, __u32 tid,
-					     int child, struct pt_regs *regs, long id)
+					     int child, unsigned long a0, unsigned long a1, long id)
 {
-	int fd = (int)BPF_CORE_READ(regs, di);
+	int fd = (int)a0;
 
 	if (is_sync_nr(id)) {
 		sync_enter(tgid, tid, child, in, id, fd);
@@ -411,11 +433,11 @@ static __always_inline void stalls_sys_enter(struct inst_state *in, __u32 tgid, 
 		if (tid == tgid)
 			aof_write_enter(in, tgid, tid, fd);
 	} else if (id == NR_close) {
-		fd_forget(tgid, fd);
+		fd_forget(in, fd);
 	} else if (id == NR_dup2 || id == NR_dup3) {
-		fd_forget(tgid, (int)BPF_CORE_READ(regs, si));
+		fd_forget(in, (int)a1);
 	} else if (is_fork_nr(id)) {
-		fork_enter(in, tgid, tid, regs, id);
+		fork_enter(in, tgid, tid, a0, id);
 	}
 }
 
@@ -480,7 +502,8 @@ static __always_inline void stalls_sys_exit(__u32 tid, long ret)
 	__builtin_memcpy(e->file, st->file, FILE_NAME_LEN);
 	event_send(e);
 out:
-	bpf_map_delete_elem(&sys_start, &tid);
+	if (!bpf_map_delete_elem(&sys_start, &tid))
+		__sync_fetch_and_add(&inflight_n, -1);
 }
 
 /* Forks whose parent is between glibc's fork() return and its next switch. */
@@ -556,6 +579,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	}
 	__sync_fetch_and_add(&in->nchildren, 1);
+	__sync_fetch_and_or(&tgid_mask, 1ULL << (cpid & 63));
 	return 0;
 }
 

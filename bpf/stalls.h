@@ -7,6 +7,10 @@
 #include "hist.h"
 
 #define FILE_NAME_LEN 32
+/* fds whose file class is cached per instance (Redis's default maxclients
+ * is 10000): 4 bits each, in 64-bit words */
+#define FDCLASS_FDS 16384
+#define FDCLASS_INSTS 64
 #define TASK_COMM_LEN_ 16
 
 /* What a stall histogram or event is about. */
@@ -112,6 +116,8 @@ struct inst_state {
 	__u32 repl;		/* inside startBgsaveForReplication() */
 	__u32 fsyncs_inflight;	/* background (bio) fsyncs of the AOF in flight */
 	__u32 libc_fork;	/* glibc's fork() is probed: it closes the fork event */
+	__u32 slot;		/* the instance's index, for the fd class array */
+	__u32 pad;
 	__u64 fork_entry_ts;	/* inside glibc's fork() since */
 	__u64 fork_end_ts;	/* glibc's fork() returned in the parent at */
 	__u64 fork_preempt_ts;	/* and the parent was preempted right after, at */

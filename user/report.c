@@ -243,9 +243,18 @@ static void render_drops(FILE *f, const struct run_report *r)
 	};
 	size_t i;
 
+	static const struct { int stat; const char *what; } stall_drops[] = {
+		{ SST_LOST, "stall events lost to a full ring buffer (the histograms still count them)" },
+		{ SST_HIST_FULL, "stall samples lost to a full histogram map" },
+		{ SST_CHILDREN_FULL, "fork children not followed (children map full)" },
+	};
+
 	for (i = 0; i < ARRAY_SIZE(drops); i++)
 		if (r->stats[drops[i].stat])
 			fprintf(f, "Dropped: %llu %s.\n", r->stats[drops[i].stat], drops[i].what);
+	for (i = 0; i < ARRAY_SIZE(stall_drops); i++)
+		if (r->stall_stats[stall_drops[i].stat])
+			fprintf(f, "Dropped: %llu %s.\n", r->stall_stats[stall_drops[i].stat], stall_drops[i].what);
 }
 
 void render_text(FILE *f, const struct run_report *r, int all_histograms)

@@ -30,27 +30,43 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 	memset(t, 0, sizeof(*t));
 	t->targets = targets;
 	t->ntargets = n;
-	t->skel = commands_bpf__open();
-	if (!t->skel) {
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	t->skel->rodata->pair_bias_ns = (__u64)pair_bias_ns;
-	t->skel->rodata->event_min_ns = (__u64)event_min_ns;
 	t->stalls = calloc(n, sizeof(*t->stalls));
 	if (!t->stalls) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (commands_bpf__load(t->skel)) {
+	/* the syscall programs: tp_btf twins (plain loads of pt_regs) where
+	 * the kernel takes them, else the raw_tp ones */
+	for (t->raw_syscalls = 0; t->raw_syscalls < 2; t->raw_syscalls++) {
+		struct commands_bpf *s = commands_bpf__open();
+		int raw = t->raw_syscalls;
+
+		if (!s) {
+			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+			return -1;
+		}
+		s->rodata->pair_bias_ns = (__u64)pair_bias_ns;
+		s->rodata->event_min_ns = (__u64)event_min_ns;
+		for (k = 0; k < n; k++)
+			s->bss->tgid_mask |= 1ULL << ((__u32)targets[k].proc.pid & 63);
+		bpf_program__set_autoload(s->progs.sys_enter_btf, !raw);
+		bpf_program__set_autoload(s->progs.sys_exit_btf, !raw);
+		bpf_program__set_autoload(s->progs.sys_enter, raw);
+		bpf_program__set_autoload(s->progs.sys_exit, raw);
+		if (!commands_bpf__load(s)) {
+			t->skel = s;
+			break;
+		}
 		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
 			 strerror(errno));
-		return -1;
+		commands_bpf__destroy(s);
 	}
+	if (!t->skel)
+		return -1;
 	for (k = 0; k < n; k++) {
 		__u32 tgid = (__u32)targets[k].proc.pid;
 		struct inst_state st = { .flags = targets[k].subcommands ? TARGET_SUBCOMMANDS : 0,
-					 .libc_fork = (__u32)targets[k].has_libc_fork };
+					 .libc_fork = (__u32)targets[k].has_libc_fork, .slot = (__u32)k };
 		int j;
 
 		for (j = 0; j < MAX_SITES; j++)
@@ -263,8 +279,9 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 	 * skip command work outside sampling windows): switching them costs
 	 * a text patch on every CPU each time. */
 	struct bpf_program *tps[] = {
-		s->progs.sys_enter, s->progs.sys_exit, s->progs.proc_fork, s->progs.proc_exit,
-		s->progs.sched_switch,
+		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
+		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
+		s->progs.proc_fork, s->progs.proc_exit, s->progs.sched_switch,
 	};
 	size_t i;
 	int k;

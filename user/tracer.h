@@ -26,6 +26,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct inst_stalls *stalls;	/* one per target */
 	int have_fault_tp;
+	int raw_syscalls;	/* raw_tp syscall programs: this kernel refused tp_btf */
 };
 
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,

@@ -29,6 +29,8 @@ expect 2 "bad overhead budget '90'" "$REDLAT" --overhead-budget 90
 expect 2 "bad interval 'x'" "$REDLAT" x
 expect 2 "bad count '0'" "$REDLAT" 1 0
 expect 2 "exclude each other" "$REDLAT" --exact --overhead-budget 5
+expect 2 "bad threshold '0'" "$REDLAT" -t 0
+expect 2 "--stalls-only probes no command" "$REDLAT" --stalls-only --exact
 expect 2 "needs a value" "$REDLAT" -p
 expect 1 "no process with pid 999999" "$REDLAT" -p 999999
 

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 LAB_NO_TRAP=1
 . "$ROOT/tools/lab.sh"
-PORT=7313
+PORT=7316
 DELAY=20
 progs_before=$(redlat_progs)
 lab_init || fail "lab_init"
