@@ -140,6 +140,7 @@ static int check_alive(struct target *t, int n)
 /* The table of what happened since the last interval. */
 static void print_interval(struct tracer *tr, struct run_report *r, struct run_report *prev)
 {
+	static struct stall_mark marks[MAX_TARGETS];
 	struct run_report delta = *r;
 	time_t now = time(NULL);
 
@@ -173,11 +174,15 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 				hist_delta(&dc->span[s], &cc->span[s], &pc->span[s]);
 		}
 		inst_sort(d);
-		if (!d->ncmds || !d->cmds[0].span[SPAN_EXEC].count)
+		if (r->stalls_only)
+			;
+		else if (!d->ncmds || !d->cmds[0].span[SPAN_EXEC].count)
 			printf("pid %d: %s\n", d->pid, r->exact ? "no command ran in this interval" :
 			       "nothing sampled in this interval (probes off between windows)");
 		else
 			render_table(stdout, &delta, d);
+		if (c->st)
+			render_stall_lines(stdout, r, c, &marks[i]);
 	}
 	fflush(stdout);
 	run_report_free(&delta);

@@ -101,6 +101,15 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms);
 /* The LATENCY DOCTOR-style section. */
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in);
 int render_json(FILE *f, const struct run_report *r);
+/* Where the last interval's stall lines stopped. */
+struct stall_mark {
+	size_t nforks;
+	__u64 events_end;	/* events that ended after this are new */
+};
+/* One line per fork and per stall event of the threshold or more since
+ * mark, for interval output; advances mark. */
+void render_stall_lines(FILE *f, const struct run_report *r, const struct inst_report *in,
+			struct stall_mark *mark);
 /* Forks, fsyncs, AOF writes and stall events of an instance. */
 void render_stalls(FILE *f, const struct run_report *r, const struct inst_report *in);
 

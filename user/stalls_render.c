@@ -192,3 +192,40 @@ void render_stalls(FILE *f, const struct run_report *r, const struct inst_report
 	if (in->missing[0])
 		fprintf(f, "Not probed (absent or never called in this build): %s.\n", in->missing);
 }
+
+void render_stall_lines(FILE *f, const struct run_report *r, const struct inst_report *in,
+			struct stall_mark *mark)
+{
+	const struct inst_stalls *s = in->st;
+	__u64 newest = mark->events_end;
+	char b[4][24];
+	size_t i;
+
+	for (i = mark->nforks; i < s->nforks; i++) {
+		const struct fork_rec *fr = &s->forks[i];
+
+		if (!fr->seen_fork)
+			continue;
+		fprintf(f, "pid %d: fork (%s) stalled %s, RSS %s, child %d\n", in->pid,
+			fork_purpose_name(fr->purpose), fmt_ns(fr->stall_ns, b[0], 24),
+			fmt_bytes((double)fr->rss_bytes, b[1], 24), fr->child);
+	}
+	mark->nforks = s->nforks;
+	for (i = 0; i < s->nevents; i++) {
+		const struct stall_rec *e = &s->events[i];
+		__u64 end = e->ts_ns + (__u64)e->dur_ns;	/* events arrive as they end */
+
+		if (end <= mark->events_end)
+			continue;
+		if (end > newest)
+			newest = end;
+		if (e->dur_ns < r->threshold_ms * 1e6 && !(e->flags & EVF_BLOCKED))
+			continue;
+		fprintf(f, "pid %d: %s %s on %s (%s)%s\n", in->pid,
+			e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind),
+			fmt_ns(e->dur_ns, b[2], 24), e->file[0] ? e->file : "-",
+			e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role),
+			e->flags & EVF_BLOCKED ? ", waited for a background fsync" : "");
+	}
+	mark->events_end = newest;
+}
