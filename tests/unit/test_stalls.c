@@ -264,6 +264,44 @@ static void test_doctor_quiet(void **state)
 	stalls_free(&s);
 }
 
+static void test_stall_lines(void **state)
+{
+	struct run_report r = { .stalls_only = 1, .threshold_ms = 10 };
+	struct inst_report in = { .pid = 100 };
+	struct inst_stalls s = { .pid = 100 };
+	struct stall_mark mark = {};
+	struct stall_event e = ev(SK_FORK, 100, 1000, 5000000);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	in.st = &s;
+	e.ret = e.child = 7;
+	e.klass = FORK_PURPOSE_RDB;
+	stalls_add_event(&s, &e);
+	e = ev(SK_FDATASYNC, 100, 2000, 30000000);
+	snprintf(e.file, sizeof(e.file), "appendonly.aof");
+	stalls_add_event(&s, &e);
+	e = ev(SK_FDATASYNC, 100, 3000, 1000);	/* under the threshold */
+	stalls_add_event(&s, &e);
+	f = open_memstream(&buf, &len);
+	render_stall_lines(f, &r, &in, &mark);
+	fclose(f);
+	assert_non_null(strstr(buf, "pid 100: fork (rdb) stalled 5.00ms"));
+	assert_non_null(strstr(buf, "pid 100: fdatasync 30.0ms on appendonly.aof (main)"));
+	assert_null(strstr(buf, "1.00us"));
+	free(buf);
+	/* nothing new: nothing printed */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	render_stall_lines(f, &r, &in, &mark);
+	fclose(f);
+	assert_string_equal(buf, "");
+	free(buf);
+	stalls_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_rating),
 		cmocka_unit_test(test_render_and_doctor),
 		cmocka_unit_test(test_doctor_quiet),
+		cmocka_unit_test(test_stall_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
