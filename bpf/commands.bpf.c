@@ -106,6 +106,7 @@ struct {
 } stats SEC(".maps");
 
 #include "stalls.bpf.h"
+#include "causes.bpf.h"
 
 static __always_inline void stat_inc(__u32 which)
 {
@@ -174,6 +175,42 @@ static __always_inline void add_pending(__u32 tgid, const char *name)
 	st->npending = n + 1;
 }
 
+/* A command over the threshold: an event, with what its iteration has
+ * been through so far. */
+static __always_inline void command_event(__u32 tgid, const char *name, __u64 ns)
+{
+	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
+	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct stall_event *e = event_new();
+	__u64 now = bpf_ktime_get_ns(), off;
+
+	if (!e)
+		return;
+	e->kind = SK_COMMAND;
+	e->ts_ns = now - ns;
+	e->dur_ns = ns;
+	e->tgid = tgid;
+	e->pid = tgid;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->role = e->tid == tgid ? ROLE_MAIN : ROLE_OTHER;
+	__builtin_memcpy(e->file, name, CMD_NAME_LEN);
+	if (ls && ls->it_start) {
+		e->runq_ns = ls->runq_ns;
+		e->sleep_ns = ls->sleep_ns;
+		e->block_ns = ls->block_ns;
+		off = ls->runq_ns + ls->sleep_ns + ls->block_ns;
+		e->oncpu_ns = ns > off ? ns - off : 0;
+		e->minflt = BPF_CORE_READ(task, min_flt) - ls->minflt0;
+		e->majflt = BPF_CORE_READ(task, maj_flt) - ls->majflt0;
+		e->other_pid = ls->thief_pid;
+		__builtin_memcpy(e->other_comm, ls->thief_comm, sizeof(e->other_comm));
+	}
+	if (in)
+		e->flags = (in->nchildren ? EVF_CHILD_LIVE : 0) | (in->fsyncs_inflight ? EVF_FSYNC_LIVE : 0);
+	event_send(e);
+}
+
 static __always_inline void record_exec(const char *name, __u64 ns)
 {
 	struct cmd_key key = { .span = SPAN_EXEC };
@@ -183,6 +220,8 @@ static __always_inline void record_exec(const char *name, __u64 ns)
 	__builtin_memcpy(key.name, name, CMD_NAME_LEN);
 	hist_add(&key, ns);
 	add_pending(tgid, name);
+	if (ns >= event_min_ns)
+		command_event(tgid, name, ns);
 }
 
 SEC("uprobe")
@@ -328,7 +367,7 @@ static __always_inline int enter_wanted(long id)
 	if (id == NR_read)
 		return enabled;
 	return id == NR_write || id == NR_writev || id == NR_close || is_sync_nr(id) ||
-	       is_fork_nr(id) || id == NR_dup2 || id == NR_dup3;
+	       is_fork_nr(id) || id == NR_dup2 || id == NR_dup3 || is_poll_nr(id);
 }
 
 /* called when enter_wanted(id) */
@@ -349,6 +388,11 @@ static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long
 		/* a fork child's fsyncs belong to its parent */
 		if (is_sync_nr(id) && (cs = bpf_map_lookup_elem(&children, &tgid)))
 			stalls_sys_enter(0, cs->parent, tid, 1, a0, a1, id);
+		return 0;
+	}
+	if (is_poll_nr(id)) {
+		if (tid == tgid)
+			loop_poll_enter(in, tgid);
 		return 0;
 	}
 	stalls_sys_enter(in, tgid, tid, 0, a0, a1, id);
@@ -380,6 +424,12 @@ static __always_inline int on_sys_exit(long id, long ret)
 			read_exit(pid_tgid >> 32, (__u32)pid_tgid, ret);
 		return 0;
 	}
+	if (is_poll_nr(id)) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		if ((__u32)pid_tgid == pid_tgid >> 32 && maybe_ours(pid_tgid >> 32))
+			loop_poll_exit(pid_tgid >> 32);
+		return 0;
+	}
 	if (!inflight_n)
 		return 0;	/* no fork, fsync or AOF write in flight */
 	if (id == NR_write || id == NR_writev) {
@@ -406,8 +456,6 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	if (!enabled && !inflight_n)
-		return 0;
 	return on_sys_exit(regs->orig_ax, ret);
 }
 
@@ -423,9 +471,15 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	if (!enabled && !inflight_n)
-		return 0;
 	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	loop_sched_switch(prev, next);
+	fork_sched_switch(preempt, prev, next);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

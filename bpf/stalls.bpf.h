@@ -513,8 +513,9 @@ __u32 fork_watch = 0;
  * the trap's way back to user space takes a few microseconds. */
 #define FORK_PREEMPT_NS 100000
 
-SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+/* Called from the sched_switch program (commands.bpf.c) for every switch. */
+static __always_inline void fork_sched_switch(bool preempt, struct task_struct *prev,
+					      struct task_struct *next)
 {
 	struct inst_state *in;
 	struct stall_event *e;
@@ -522,7 +523,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	__u64 now;
 
 	if (!fork_watch)
-		return 0;
+		return;
 	now = bpf_ktime_get_ns();
 	pid = BPF_CORE_READ(prev, pid);
 	in = bpf_map_lookup_elem(&targets, &pid);	/* a main thread: pid == tgid */
@@ -537,7 +538,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	pid = BPF_CORE_READ(next, pid);
 	in = bpf_map_lookup_elem(&targets, &pid);
 	if (!in || !in->fork_preempt_ts)
-		return 0;
+		return;
 	e = event_new();
 	if (e) {
 		e->kind = SK_FORK;
@@ -552,7 +553,6 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	}
 	in->fork_preempt_ts = 0;
 	__sync_fetch_and_add(&fork_watch, -1);
-	return 0;
 }
 
 /* ---- fork children ---- */

@@ -25,6 +25,11 @@ enum stall_kind {
 	SK_CHILD_EXIT,		/* a fork child ended */
 	SK_COW,			/* the child measured its copied memory (Redis's own
 				 * zmalloc_get_private_dirty(), as in rdb_last_cow_size) */
+	SK_LOOP,		/* an event-loop iteration: epoll_wait return to the next */
+	SK_RUNQ,		/* a run-queue wait of the main thread (role 1: preempted) */
+	SK_OFFCPU,		/* an off-CPU period in an iteration (role: OFF_SLEEP 1,
+				 * OFF_BLOCKED 2) */
+	SK_COMMAND,		/* a command over the threshold (name in .file) */
 	SK_MAX,
 };
 
@@ -66,6 +71,7 @@ enum aof_write_class {
 #define EVF_BLOCKED	1	/* a write that waited for an fsync in flight to end */
 #define EVF_MAIN	2	/* on the instance's main thread */
 #define EVF_CHILD_LIVE	4	/* a fork child was alive */
+#define EVF_FSYNC_LIVE	16	/* a background fsync was in flight */
 #define EVF_FORK_WAIT	8	/* SK_FORK: not a fork but the CPU wait that ended the
 				 * previous one (dur_ns), to add to it */
 
@@ -103,8 +109,16 @@ struct stall_event {
 	__u64 faults;		/* SK_CHILD_EXIT: parent page faults while it lived */
 	__u64 cow_faults;	/* SK_CHILD_EXIT: of which write faults on present pages */
 	__u64 sys_ns;		/* SK_FORK: of dur_ns, the clone syscall itself */
+	/* SK_LOOP, SK_COMMAND: where the iteration's time went */
+	__u64 runq_ns;		/* runnable, waiting for a CPU */
+	__u64 sleep_ns;		/* sleeping (interruptible), outside epoll_wait */
+	__u64 block_ns;		/* uninterruptible (disk, major faults, locks) */
+	__u64 oncpu_ns;		/* the rest: running */
+	__u64 minflt, majflt;	/* page faults of the main thread */
+	__u32 other_pid;	/* who ran while it waited longest */
+	char other_comm[TASK_COMM_LEN_];
 	char comm[TASK_COMM_LEN_];
-	char file[FILE_NAME_LEN];	/* basename of the fd's file */
+	char file[FILE_NAME_LEN];	/* basename of the fd's file; SK_COMMAND: the name */
 };
 
 /* Per-instance state, the value of the targets map (user space creates it
@@ -132,6 +146,29 @@ struct child_state {
 	__u32 purpose;
 	__u64 fork_ts;
 	__u64 faults0, cow_faults0;	/* the parent's counters at the fork */
+};
+
+/* The main thread's state, for causes.bpf.h (user space creates it
+ * zeroed). */
+struct loop_state {
+	__u64 off_ts;		/* the main thread went off CPU at (0: on CPU) */
+	__u64 wake_ts;		/* and was woken at */
+	__u32 off_how;		/* OFF_* */
+	__u32 in_poll;		/* inside epoll_wait */
+	__u64 it_start;		/* the iteration began (epoll_wait returned) */
+	__u64 runq_ns, sleep_ns, block_ns;	/* of this iteration so far */
+	__u64 minflt0, majflt0;
+	__u64 thief_ns;		/* the longest wait of this iteration, and who ran */
+	__u32 thief_pid;
+	__u32 pad;
+	char thief_comm[16];
+};
+
+/* A task that had the CPU while a main thread waited for it. */
+struct thief_key {
+	__u32 tgid;
+	__u32 pid;
+	char comm[16];
 };
 
 enum stall_stat {

@@ -22,6 +22,9 @@ static const char usage[] =
 "                            per-command probes (the cheapest mode)\n"
 "  -t, --threshold MS        a stall or command this long is an event and a\n"
 "                            doctor spike (default 10, like slowlog's 10000 us)\n"
+"  -e, --events              print each event (slow command, event-loop\n"
+"                            iteration, fork, fsync, blocked write) as it\n"
+"                            happens, as bcc's *slower tools do\n"
 "  -j, --json                write the report as JSON\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
 "  -v, --verbose             print libbpf's debug output and each sampling window\n"
@@ -43,10 +46,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "exact", no_argument, NULL, 'e' },
+		{ "exact", no_argument, NULL, 'x' },
 		{ "overhead-budget", required_argument, NULL, 'b' },
 		{ "stalls-only", no_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "events", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "histograms", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -62,7 +66,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	cfg->threshold_ms = 10;
 	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:d:t:jHvhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:t:ejHvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
@@ -85,7 +89,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 				return -1;
 			}
 			break;
-		case 'e':
+		case 'x':
 			cfg->exact = 1;
 			break;
 		case 'b':
@@ -103,6 +107,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 				fprintf(err, "redlat: bad threshold '%s': give milliseconds > 0, such as -t 10\n", optarg);
 				return -1;
 			}
+			break;
+		case 'e':
+			cfg->events = 1;
 			break;
 		case 'j':
 			cfg->json = 1;

@@ -17,6 +17,7 @@ struct config {
 	double budget_pct;	/* sampled mode: share of Redis's time probes may take */
 	int stalls_only;	/* fork/persistence/fsync stalls, no command probes */
 	double threshold_ms;	/* events and doctor spikes from this long (default 10) */
+	int events;		/* stream events as they happen */
 	int json;
 	int histograms;		/* per-command histograms: 0 top few, 1 all */
 	int verbose;

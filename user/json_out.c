@@ -128,6 +128,29 @@ static json_object *event_json(const struct stall_rec *e)
 
 	json_object_object_add(o, "event", json_object_new_string(
 		e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind)));
+	if (e->kind == SK_COMMAND)
+		json_object_object_add(o, "command", json_object_new_string(e->file));
+	if (e->kind == SK_LOOP || e->kind == SK_COMMAND) {
+		json_object *b = json_object_new_object();
+
+		add_double(b, "on_cpu_ns", e->oncpu_ns);
+		add_double(b, "run_queue_ns", e->runq_ns);
+		add_double(b, "sleeping_ns", e->sleep_ns);
+		add_double(b, "blocked_ns", e->block_ns);
+		add_int(b, "minor_faults", (long long)e->minflt);
+		add_int(b, "major_faults", (long long)e->majflt);
+		if (e->other_pid) {
+			add_int(b, "cpu_taken_by_pid", e->other_pid);
+			json_object_object_add(b, "cpu_taken_by_comm", json_object_new_string(e->other_comm));
+		}
+		json_object_object_add(b, "fork_child_alive", json_object_new_boolean(e->flags & EVF_CHILD_LIVE));
+		json_object_object_add(b, "fsync_in_flight", json_object_new_boolean(e->flags & EVF_FSYNC_LIVE));
+		json_object_object_add(o, "breakdown", b);
+		add_double(o, "time", e->wall);
+		add_double(o, "duration_ns", e->dur_ns);
+		add_int(o, "tid", e->tid);
+		return o;
+	}
 	add_double(o, "time", e->wall);
 	add_double(o, "duration_ns", e->dur_ns);
 	add_int(o, "pid", e->pid);
@@ -159,7 +182,7 @@ static json_object *stalls_json(const struct inst_report *in)
 		const struct stall_key *k = &s->hists[i].key;
 		json_object *h;
 
-		if (k->kind == SK_FORK)
+		if (k->kind == SK_FORK || k->kind == SK_LOOP || k->kind == SK_RUNQ || k->kind == SK_OFFCPU)
 			continue;
 		h = hist_json(&s->hists[i].h);
 		if (k->kind == SK_AOF_WRITE) {
@@ -179,6 +202,31 @@ static json_object *stalls_json(const struct inst_report *in)
 	}
 	for (i = 0; i < s->nevents; i++)
 		json_object_array_add(events, event_json(&s->events[i]));
+	{
+		json_object *mt = json_object_new_object(), *th = json_object_new_array();
+		struct hist h;
+
+		stalls_hist_sum(s, SK_LOOP, -1, -1, &h);
+		json_object_object_add(mt, "iterations", hist_json(&h));
+		stalls_hist_sum(s, SK_RUNQ, -1, -1, &h);
+		json_object_object_add(mt, "run_queue", hist_json(&h));
+		stalls_hist_sum(s, SK_RUNQ, 1, -1, &h);
+		add_int(mt, "involuntary_switches", (long long)h.count);
+		stalls_hist_sum(s, SK_OFFCPU, 1, -1, &h);
+		json_object_object_add(mt, "off_cpu_sleeping", hist_json(&h));
+		stalls_hist_sum(s, SK_OFFCPU, 2, -1, &h);
+		json_object_object_add(mt, "off_cpu_uninterruptible", hist_json(&h));
+		for (i = 0; i < s->nthieves; i++) {
+			json_object *t = json_object_new_object();
+
+			add_int(t, "pid", s->thieves[i].pid);
+			json_object_object_add(t, "comm", json_object_new_string(s->thieves[i].comm));
+			add_double(t, "ns", s->thieves[i].ns);
+			json_object_array_add(th, t);
+		}
+		json_object_object_add(mt, "cpu_taken_by", th);
+		json_object_object_add(o, "main_thread", mt);
+	}
 	json_object_object_add(o, "forks", forks);
 	json_object_object_add(o, "syncs", syncs);
 	json_object_object_add(o, "aof_writes", writes);

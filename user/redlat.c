@@ -230,6 +230,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	stalls_clock_init();
+	if (cfg.events) {
+		tr.events_out = cfg.json ? stderr : stdout;
+		fprintf(tr.events_out, "%-12s %7s %-15s %-24s %9s  %s\n", "TIME", "PID", "THREAD", "EVENT",
+			"DURATION", "DETAILS");
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

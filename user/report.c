@@ -349,7 +349,7 @@ static void doctor_line(FILE *f, int *k, const char *event, const struct spikes 
 
 /* The doctor's classes, in Redis's order of events. */
 enum { D_COMMAND, D_FAST, D_FORK, D_FSYNC_ALWAYS, D_AOF_PENDING, D_AOF_CHILD, D_AOF_ALONE,
-       D_MAIN_SYNC, D_MAX };
+       D_MAIN_SYNC, D_LOOP, D_RUNQ, D_MAX };
 
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
@@ -357,6 +357,7 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		"command", "fast-command", "fork", "aof-fsync-always", "aof-write-pending-fsync",
 		"aof-write-active-child", "aof-write-alone",
 		"main-thread-fsync",	/* redlat's: Redis has no event for these */
+		"event-loop", "run-queue",
 	};
 	struct spikes *cls = calloc(D_MAX, sizeof(*cls));
 	const struct inst_stalls *st = in->st;
@@ -413,6 +414,10 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 			stalls_hist_sum(st, SK_AOF_WRITE, c, -1, h);
 			spikes_add(&cls[D_AOF_PENDING + c], h, NULL, thr);
 		}
+		stalls_hist_sum(st, SK_LOOP, -1, -1, h);
+		spikes_add(&cls[D_LOOP], h, NULL, thr);
+		stalls_hist_sum(st, SK_RUNQ, -1, -1, h);
+		spikes_add(&cls[D_RUNQ], h, st->nthieves ? st->thieves[0].comm : NULL, thr);
 		for (i = 0; i < st->nevents; i++)
 			blocked += st->events[i].kind == SK_AOF_WRITE && (st->events[i].flags & EVF_BLOCKED);
 		for (i = 0; i < st->nhists; i++) {
@@ -431,7 +436,8 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 	fprintf(f, "\nDoctor (events of %.0f ms or more, under Redis's latency event names):\n", r->threshold_ms);
 	if (!nspikes) {
 		fprintf(f, "No latency spike was observed: no %s ran %.0f ms or longer.\n",
-			r->stalls_only ? "fork, fsync or AOF write" : "command, fork, fsync or AOF write",
+			r->stalls_only ? "event-loop iteration, fork, fsync or AOF write" :
+			"command, event-loop iteration, fork, fsync or AOF write",
 			r->threshold_ms);
 		if (!wf_rated_poor(worst_gbs))
 			goto out;
@@ -483,6 +489,12 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 			"rewrite starts and ends, and SAVE syncs the RDB there. A faster disk shortens them; "
 			"BGSAVE instead of SAVE avoids the latter.\n", cls[D_MAIN_SYNC].n, r->threshold_ms,
 			cls[D_MAIN_SYNC].worst, fmt_ns(cls[D_MAIN_SYNC].max, b[2], 24));
+	if (cls[D_RUNQ].n && st && st->nthieves)
+		fprintf(f, "- Redis's main thread waited for a CPU %.0f times for %.0f ms or more (worst %s), "
+			"runnable but not running: another task had its CPU. Most often %s (pid %d), %s in all. "
+			"Give Redis a CPU of its own (taskset/cpusets), move the neighbour, or add CPUs.\n",
+			cls[D_RUNQ].n, r->threshold_ms, fmt_ns(cls[D_RUNQ].max, b[3], 24), st->thieves[0].comm,
+			st->thieves[0].pid, fmt_ns(st->thieves[0].ns, b[0], 24));
 	if (cls[D_AOF_ALONE].n)
 		fprintf(f, "- AOF writes were slow with no fsync or child in flight (aof-write-alone): the "
 			"disk or the page cache itself stalls (check dirty page writeback, vm.dirty_*).\n");

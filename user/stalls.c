@@ -49,8 +49,6 @@ static struct fork_rec *fork_of(struct inst_stalls *s, pid_t child, int create)
 
 static void keep_event(struct inst_stalls *s, const struct stall_event *e)
 {
-	struct stall_rec *r;
-
 	if (s->nevents >= MAX_STALL_EVENTS) {
 		s->not_kept++;
 		return;
@@ -66,7 +64,11 @@ static void keep_event(struct inst_stalls *s, const struct stall_event *e)
 		s->events = p;
 		s->capevents = cap;
 	}
-	r = &s->events[s->nevents++];
+	stall_rec_from(&s->events[s->nevents++], e);
+}
+
+void stall_rec_from(struct stall_rec *r, const struct stall_event *e)
+{
 	memset(r, 0, sizeof(*r));
 	r->wall = stalls_wall(e->ts_ns);
 	r->ts_ns = e->ts_ns;
@@ -82,6 +84,14 @@ static void keep_event(struct inst_stalls *s, const struct stall_event *e)
 	r->ret = e->ret;
 	memcpy(r->comm, e->comm, sizeof(r->comm) - 1);
 	memcpy(r->file, e->file, sizeof(r->file) - 1);
+	r->runq_ns = (double)e->runq_ns;
+	r->sleep_ns = (double)e->sleep_ns;
+	r->block_ns = (double)e->block_ns;
+	r->oncpu_ns = (double)e->oncpu_ns;
+	r->minflt = e->minflt;
+	r->majflt = e->majflt;
+	r->other_pid = (pid_t)e->other_pid;
+	memcpy(r->other_comm, e->other_comm, sizeof(r->other_comm) - 1);
 }
 
 void stalls_add_event(struct inst_stalls *s, const struct stall_event *e)
@@ -188,8 +198,27 @@ void stalls_hist_sum(const struct inst_stalls *s, int kind, int role, int fclass
 	}
 }
 
+static int by_ns(const void *a, const void *b)
+{
+	const struct thief *x = a, *y = b;
+
+	return x->ns > y->ns ? -1 : x->ns < y->ns;
+}
+
+void stalls_set_thieves(struct inst_stalls *s, const struct thief *t, size_t n)
+{
+	free(s->thieves);
+	s->thieves = n ? malloc(n * sizeof(*t)) : NULL;
+	s->nthieves = s->thieves ? n : 0;
+	if (!s->thieves)
+		return;
+	memcpy(s->thieves, t, n * sizeof(*t));
+	qsort(s->thieves, n, sizeof(*t), by_ns);
+}
+
 void stalls_free(struct inst_stalls *s)
 {
+	free(s->thieves);
 	free(s->forks);
 	free(s->events);
 	free(s->hists);
@@ -202,7 +231,8 @@ const char *stall_kind_name(int kind)
 		[SK_FORK] = "fork", [SK_FSYNC] = "fsync", [SK_FDATASYNC] = "fdatasync",
 		[SK_SYNC_FILE_RANGE] = "sync_file_range", [SK_AOF_WRITE] = "aof-write",
 		[SK_RDB_SAVE] = "rdbSave", [SK_AOF_REWRITE] = "rewriteAppendOnlyFile",
-		[SK_CHILD_EXIT] = "child-exit", [SK_COW] = "cow",
+		[SK_CHILD_EXIT] = "child-exit", [SK_COW] = "cow", [SK_LOOP] = "event-loop",
+		[SK_RUNQ] = "run-queue", [SK_OFFCPU] = "off-cpu", [SK_COMMAND] = "command",
 	};
 
 	return kind > 0 && kind < SK_MAX && n[kind] ? n[kind] : "?";

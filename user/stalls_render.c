@@ -19,6 +19,50 @@ static const char *fmt_wall(double wall, char *buf, size_t len)
 	return buf;
 }
 
+static const char *event_name(const struct stall_rec *e)
+{
+	if (e->kind == SK_AOF_WRITE)
+		return aof_write_event(e->klass);
+	if (e->kind == SK_COMMAND)
+		return e->file;
+	return stall_kind_name(e->kind);
+}
+
+/* "on-CPU 1.2ms, run-queue 30ms (stress 1234), sleeping 0, blocked 0,
+ * faults 3/0" */
+static void breakdown(char *buf, size_t len, const struct stall_rec *e)
+{
+	char b[4][24];
+	size_t n;
+
+	n = snprintf(buf, len, "on-CPU %s, run-queue %s", fmt_ns(e->oncpu_ns, b[0], 24),
+		     fmt_ns(e->runq_ns, b[1], 24));
+	if (e->other_pid && e->runq_ns > 0 && n < len)
+		n += snprintf(buf + n, len - n, " (%s %d)", e->other_comm, e->other_pid);
+	if (n < len)
+		snprintf(buf + n, len - n, ", sleeping %s, blocked %s, faults %llu minor %llu major",
+			 fmt_ns(e->sleep_ns, b[2], 24), fmt_ns(e->block_ns, b[3], 24), e->minflt, e->majflt);
+}
+
+void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst)
+{
+	char b[2][24], more[256] = "";
+
+	if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
+		breakdown(more, sizeof(more), e);
+	else if (e->file[0])
+		snprintf(more, sizeof(more), "file %s", e->file);
+	if (e->flags & EVF_BLOCKED)
+		strncat(more, ", waited for a background fsync", sizeof(more) - strlen(more) - 1);
+	if ((e->kind == SK_LOOP || e->kind == SK_COMMAND) && (e->flags & EVF_CHILD_LIVE))
+		strncat(more, ", fork child alive", sizeof(more) - strlen(more) - 1);
+	if ((e->kind == SK_LOOP || e->kind == SK_COMMAND) && (e->flags & EVF_FSYNC_LIVE))
+		strncat(more, ", fsync in flight", sizeof(more) - strlen(more) - 1);
+	fprintf(f, "%-12s %7d %-15s %-24s %9s  %s\n", fmt_wall(e->wall, b[0], 24), inst,
+		e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role), event_name(e),
+		fmt_ns(e->dur_ns, b[1], 24), more);
+}
+
 static void exit_text(const struct fork_rec *fr, char *buf, size_t len)
 {
 	if (!fr->exited)
@@ -153,28 +197,68 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 		"DURATION", "NOTE");
 	for (i = 0; i < s->nevents && shown < 50; i++) {
 		const struct stall_rec *e = &s->events[i];
-		const char *what = e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind);
-		char note[64] = "";
+		char note[256] = "";
 
 		if (e->dur_ns < thr_ms * 1e6 && !(e->flags & EVF_BLOCKED))
 			continue;
-		if (e->flags & EVF_BLOCKED)
+		if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
+			breakdown(note, sizeof(note), e);
+		else if (e->flags & EVF_BLOCKED)
 			snprintf(note, sizeof(note), "waited for a background fsync");
 		else if (e->role == ROLE_CHILD)
 			snprintf(note, sizeof(note), "in the fork child: Redis not blocked");
 		else if (e->role != ROLE_MAIN)
 			snprintf(note, sizeof(note), "background thread: Redis not blocked");
-		else if (e->kind == SK_RDB_SAVE && e->role == ROLE_MAIN)
+		else if (e->kind == SK_RDB_SAVE)
 			snprintf(note, sizeof(note), "SAVE on the main thread");
-		else if (e->role == ROLE_MAIN && (e->kind == SK_FSYNC || e->kind == SK_FDATASYNC))
+		else if (e->kind == SK_FSYNC || e->kind == SK_FDATASYNC)
 			snprintf(note, sizeof(note), "main thread waited for the disk");
-		fprintf(f, "%-12s %-24s %-15s %8d %-32s %9s %s\n", fmt_wall(e->wall, b[0], 24), what,
+		fprintf(f, "%-12s %-24s %-15s %8d %-32s %9s %s\n", fmt_wall(e->wall, b[0], 24), event_name(e),
 			e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role), e->tid,
-			e->file[0] ? e->file : "-", fmt_ns(e->dur_ns, b[1], 24), note);
+			e->file[0] && e->kind != SK_COMMAND ? e->file : "-", fmt_ns(e->dur_ns, b[1], 24), note);
 		shown++;
 	}
 	if (shown < over)
 		fprintf(f, "... %zu more in --json\n", over - shown);
+}
+
+/* Where the main thread's time went, over the run. */
+static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_ms)
+{
+	struct hist h, pre;
+	char b[8][24];
+	size_t i;
+
+	stalls_hist_sum(s, SK_LOOP, -1, -1, &h);
+	if (!h.count)
+		return;
+	fprintf(f, "\nMain thread (an iteration runs from epoll_wait's return to the next call; time "
+		"inside epoll_wait is idle):\n");
+	fprintf(f, "  event-loop iterations: %llu, busy p50 %s, p99 %s, p99.9 %s, max %s, total %s\n",
+		(unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
+		fmt_ns(hist_percentile(&h, 99), b[1], 24), fmt_ns(hist_percentile(&h, 99.9), b[2], 24),
+		fmt_ns((double)h.max_ns, b[3], 24), fmt_ns((double)h.sum_ns, b[4], 24));
+	stalls_hist_sum(s, SK_RUNQ, -1, -1, &h);
+	stalls_hist_sum(s, SK_RUNQ, 1, -1, &pre);
+	fprintf(f, "  run-queue waits (woken or preempted, to running): %llu, of which %llu preempted "
+		"(involuntary switches); p50 %s, p99 %s, max %s, total %s\n",
+		(unsigned long long)h.count, (unsigned long long)pre.count,
+		fmt_ns(hist_percentile(&h, 50), b[0], 24), fmt_ns(hist_percentile(&h, 99), b[1], 24),
+		fmt_ns((double)h.max_ns, b[2], 24), fmt_ns((double)h.sum_ns, b[3], 24));
+	stalls_hist_sum(s, SK_OFFCPU, 1, -1, &h);
+	stalls_hist_sum(s, SK_OFFCPU, 2, -1, &pre);
+	fprintf(f, "  off CPU inside iterations: sleeping %s (%llu times, max %s), uninterruptible %s "
+		"(%llu times, max %s)\n", fmt_ns((double)h.sum_ns, b[0], 24), (unsigned long long)h.count,
+		fmt_ns((double)h.max_ns, b[1], 24), fmt_ns((double)pre.sum_ns, b[2], 24),
+		(unsigned long long)pre.count, fmt_ns((double)pre.max_ns, b[3], 24));
+	if (s->nthieves) {
+		fprintf(f, "  who had the CPU while it waited:");
+		for (i = 0; i < s->nthieves && i < 5; i++)
+			fprintf(f, "%s %s (pid %d) %s", i ? "," : "", s->thieves[i].comm, s->thieves[i].pid,
+				fmt_ns(s->thieves[i].ns, b[0], 24));
+		fprintf(f, "\n");
+	}
+	(void)thr_ms;
 }
 
 void render_stalls(FILE *f, const struct run_report *r, const struct inst_report *in)
@@ -183,6 +267,7 @@ void render_stalls(FILE *f, const struct run_report *r, const struct inst_report
 
 	if (!s)
 		return;
+	render_main_thread(f, s, r->threshold_ms);
 	render_forks(f, s);
 	render_syncs(f, s, r->threshold_ms);
 	render_slow_events(f, s, r->threshold_ms);
@@ -221,11 +306,7 @@ void render_stall_lines(FILE *f, const struct run_report *r, const struct inst_r
 			newest = end;
 		if (e->dur_ns < r->threshold_ms * 1e6 && !(e->flags & EVF_BLOCKED))
 			continue;
-		fprintf(f, "pid %d: %s %s on %s (%s)%s\n", in->pid,
-			e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind),
-			fmt_ns(e->dur_ns, b[2], 24), e->file[0] ? e->file : "-",
-			e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role),
-			e->flags & EVF_BLOCKED ? ", waited for a background fsync" : "");
+		stall_event_line(f, e, in->pid);
 	}
 	mark->events_end = newest;
 }

@@ -44,7 +44,19 @@ struct stall_rec {
 	pid_t pid, tid;
 	int kind, role, fclass, klass, flags, fd, ret;
 	char comm[16];
-	char file[FILE_NAME_LEN];
+	char file[FILE_NAME_LEN];	/* SK_COMMAND: the command's name */
+	/* SK_LOOP, SK_COMMAND: the breakdown */
+	double runq_ns, sleep_ns, block_ns, oncpu_ns;
+	unsigned long long minflt, majflt;
+	pid_t other_pid;
+	char other_comm[16];
+};
+
+/* A task that had the CPU while a main thread waited for it. */
+struct thief {
+	pid_t pid;
+	char comm[16];
+	double ns;
 };
 
 struct stall_hist {
@@ -64,7 +76,16 @@ struct inst_stalls {
 	int have_fork_probe;	/* redisFork/serverFork was probed: purposes are Redis's */
 	int have_cow_probe;
 	int have_fault_tp;	/* page_fault_user attached */
+	struct thief *thieves;	/* most time first */
+	size_t nthieves;
 };
+
+/* Set the thieves of an instance (replacing them), sorted. */
+void stalls_set_thieves(struct inst_stalls *s, const struct thief *t, size_t n);
+/* One line for a stall event, as --events streams them. */
+void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst);
+/* A stall_rec from an event (what keep_event stores). */
+void stall_rec_from(struct stall_rec *r, const struct stall_event *e);
 
 /* CLOCK_MONOTONIC ns -> unix time, fixed at start-up. */
 void stalls_clock_init(void);

@@ -28,6 +28,7 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 	int k;
 
 	memset(t, 0, sizeof(*t));
+	t->event_min_ns = event_min_ns;
 	t->targets = targets;
 	t->ntargets = n;
 	t->stalls = calloc(n, sizeof(*t->stalls));
@@ -71,8 +72,11 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 
 		for (j = 0; j < MAX_SITES; j++)
 			targets[k].site_fds[j] = -1;
+		struct loop_state ls = {};
+
 		t->stalls[k].pid = targets[k].proc.pid;
 		bpf_map__update_elem(t->skel->maps.targets, &tgid, sizeof(tgid), &st, sizeof(st), BPF_ANY);
+		bpf_map__update_elem(t->skel->maps.loops, &tgid, sizeof(tgid), &ls, sizeof(ls), BPF_ANY);
 	}
 	for (i = 0; container_commands[i]; i++) {
 		memset(name, 0, sizeof(name));
@@ -198,9 +202,20 @@ static int on_stall_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e))
 		return 0;
-	for (k = 0; k < t->ntargets; k++)
-		if ((__u32)t->targets[k].proc.pid == e->tgid)
-			stalls_add_event(&t->stalls[k], e);
+	for (k = 0; k < t->ntargets; k++) {
+		if ((__u32)t->targets[k].proc.pid != e->tgid)
+			continue;
+		stalls_add_event(&t->stalls[k], e);
+		if (t->events_out && (e->dur_ns >= t->event_min_ns || (e->flags & EVF_BLOCKED) ||
+				      e->kind == SK_FORK) &&
+		    e->kind != SK_CHILD_EXIT && e->kind != SK_COW && !(e->flags & EVF_FORK_WAIT)) {
+			struct stall_rec r;
+
+			stall_rec_from(&r, e);
+			stall_event_line(t->events_out, &r, e->tgid);
+			fflush(t->events_out);
+		}
+	}
 	return 0;
 }
 
@@ -281,7 +296,7 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 	struct bpf_program *tps[] = {
 		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
 		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
-		s->progs.proc_fork, s->progs.proc_exit, s->progs.sched_switch,
+		s->progs.proc_fork, s->progs.proc_exit, s->progs.sched_switch, s->progs.sched_wakeup,
 	};
 	size_t i;
 	int k;
@@ -353,6 +368,52 @@ void tracer_stall_stats(struct tracer *t, unsigned long long *stats)
 	percpu_sum(bpf_map__fd(t->skel->maps.stall_stats), SST_MAX, stats);
 }
 
+/* Who had the CPU while each instance's main thread waited for it. */
+static void collect_thieves(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.thieves), k;
+	struct thief_key key, next, *prev = NULL, *keys = NULL;
+	struct thief *all = NULL, *mine;
+	size_t n = 0, cap = 0, i, m;
+	__u64 ns;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &ns))
+			continue;
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 64;
+			void *p = realloc(all, c * sizeof(*all)), *q;
+
+			if (!p)
+				break;
+			all = p;
+			q = realloc(keys, c * sizeof(*keys));
+			if (!q)
+				break;
+			keys = q;
+			cap = c;
+		}
+		keys[n] = key;
+		all[n].pid = (pid_t)key.pid;
+		all[n].ns = (double)ns;
+		memcpy(all[n].comm, key.comm, sizeof(all[n].comm));
+		all[n].comm[sizeof(all[n].comm) - 1] = 0;
+		n++;
+	}
+	mine = n ? calloc(n, sizeof(*mine)) : NULL;
+	for (k = 0; k < t->ntargets; k++) {
+		for (i = 0, m = 0; mine && i < n; i++)
+			if (keys[i].tgid == (__u32)t->targets[k].proc.pid)
+				mine[m++] = all[i];
+		stalls_set_thieves(&t->stalls[k], mine, m);
+	}
+	free(mine);
+	free(all);
+	free(keys);
+}
+
 static void collect_stalls(struct tracer *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.stall_hists), k;
@@ -371,6 +432,7 @@ static void collect_stalls(struct tracer *t)
 				stalls_set_hist(&t->stalls[k], &key, h);
 	}
 	free(h);
+	collect_thieves(t);
 }
 
 static void *close_fd(void *arg)

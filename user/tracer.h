@@ -4,6 +4,7 @@
 #define REDLAT_TRACER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "report.h"
 #include "target.h"
 
@@ -27,6 +28,8 @@ struct tracer {
 	struct inst_stalls *stalls;	/* one per target */
 	int have_fault_tp;
 	int raw_syscalls;	/* raw_tp syscall programs: this kernel refused tp_btf */
+	FILE *events_out;	/* --events: one line per event as it comes */
+	double event_min_ns;
 };
 
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,

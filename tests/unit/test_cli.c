@@ -290,6 +290,13 @@ static void test_stalls_and_threshold(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(r.cfg.stalls_only, 1);
 	assert_true(r.cfg.threshold_ms == 2.5);
+	parse("-e", "--exact", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.events, 1);
+	assert_int_equal(r.cfg.exact, 1);
+	parse("--events", NULL);
+	assert_int_equal(r.cfg.events, 1);
+	assert_int_equal(r.cfg.exact, 0);
 	parse("--threshold", "100", NULL);
 	assert_true(r.cfg.threshold_ms == 100);
 	assert_usage_error(parse("-t", "0", NULL), "bad threshold '0'");

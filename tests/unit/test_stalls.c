@@ -289,8 +289,16 @@ static void test_stall_lines(void **state)
 	render_stall_lines(f, &r, &in, &mark);
 	fclose(f);
 	assert_non_null(strstr(buf, "pid 100: fork (rdb) stalled 5.00ms"));
-	assert_non_null(strstr(buf, "pid 100: fdatasync 30.0ms on appendonly.aof (main)"));
+	assert_non_null(strstr(buf, "    100 main            fdatasync                   30.0ms  file appendonly.aof"));
 	assert_null(strstr(buf, "1.00us"));
+	{
+		int lines = 0;
+		char *c;
+
+		for (c = buf; *c; c++)
+			lines += *c == '\n';
+		assert_int_equal(lines, 2);	/* the fork and the slow fdatasync */
+	}
 	free(buf);
 	/* nothing new: nothing printed */
 	buf = NULL;
@@ -299,6 +307,53 @@ static void test_stall_lines(void **state)
 	fclose(f);
 	assert_string_equal(buf, "");
 	free(buf);
+	stalls_free(&s);
+}
+
+/* A slow iteration waiting behind a neighbour: its breakdown, the main
+ * thread's section and the doctor's run-queue line name the neighbour. */
+static void test_loop_and_runqueue(void **state)
+{
+	struct run_report r = { .stalls_only = 1, .threshold_ms = 10, .duration_s = 20 };
+	struct inst_report in = { .pid = 100 };
+	struct inst_stalls s = { .pid = 100 };
+	struct stall_key kl = { .tgid = 100, .kind = SK_LOOP };
+	struct stall_key kr = { .tgid = 100, .kind = SK_RUNQ, .role = 1 };
+	struct thief t[2] = { { 77, "stress", 1e6 }, { 78, "cron", 90e6 } };
+	struct hist *h = calloc(1, sizeof(*h));
+	struct stall_event e = ev(SK_LOOP, 100, 1000, 40000000);
+	char *out;
+
+	(void)state;
+	r.insts = &in;
+	r.ninsts = 1;
+	in.st = &s;
+	e.role = ROLE_MAIN;
+	e.runq_ns = 30000000;
+	e.oncpu_ns = 10000000;
+	e.other_pid = 78;
+	snprintf(e.other_comm, sizeof(e.other_comm), "cron");
+	stalls_add_event(&s, &e);
+	hist_record(h, 40000000);
+	stalls_set_hist(&s, &kl, h);
+	memset(h, 0, sizeof(*h));
+	hist_record(h, 30000000);
+	stalls_set_hist(&s, &kr, h);
+	stalls_set_thieves(&s, t, 2);
+	assert_string_equal(s.thieves[0].comm, "cron");	/* most time first */
+
+	out = render(render_stalls, &r);
+	assert_non_null(strstr(out, "event-loop iterations: 1"));
+	assert_non_null(strstr(out, "1 preempted"));
+	assert_non_null(strstr(out, "who had the CPU while it waited: cron (pid 78) 90.0ms, stress (pid 77)"));
+	assert_non_null(strstr(out, "on-CPU 10.0ms, run-queue 30.0ms (cron 78), sleeping 0ns"));
+	free(out);
+	out = render(render_doctor, &r);
+	assert_non_null(strstr(out, "event-loop: 1 latency spikes"));
+	assert_non_null(strstr(out, "run-queue: 1 latency spikes"));
+	assert_non_null(strstr(out, "Most often cron (pid 78), 90.0ms in all"));
+	free(out);
+	free(h);
 	stalls_free(&s);
 }
 
@@ -313,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_render_and_doctor),
 		cmocka_unit_test(test_doctor_quiet),
 		cmocka_unit_test(test_stall_lines),
+		cmocka_unit_test(test_loop_and_runqueue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

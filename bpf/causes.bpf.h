@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Why the main thread was slow (included by commands.bpf.c after
+ * stalls.bpf.h): where its time went between one epoll_wait() and the
+ * next (an event-loop iteration), from scheduler tracepoints.
+ *
+ * - sched_switch: the main thread going off CPU (preempted while runnable,
+ *   sleeping, or uninterruptible) and coming back; the task that ran just
+ *   before it came back is who had the CPU while it waited.
+ * - sched_wakeup: when it became runnable again, splitting an off-CPU
+ *   period into sleeping/blocked and run-queue wait.
+ * - epoll_wait enter/exit (the syscall programs): iteration boundaries.
+ *   Off-CPU time inside epoll_wait is idle, not a stall.
+ * - the task's min_flt/maj_flt counters, read at both ends, give the
+ *   iteration's page faults (their time is not measurable without
+ *   kprobes: a major fault shows as blocked time). */
+#ifndef REDLAT_CAUSES_BPF_H
+#define REDLAT_CAUSES_BPF_H
+
+#define NR_epoll_wait 232
+#define NR_epoll_pwait 281
+#define NR_epoll_pwait2 441
+
+#define OFF_RUNNABLE 0
+#define OFF_SLEEP 1
+#define OFF_BLOCKED 2	/* TASK_UNINTERRUPTIBLE */
+
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);	/* tgid (the main thread's pid) */
+	__type(value, struct loop_state);
+} loops SEC(".maps");
+
+
+/* Who had the CPU while a main thread waited for it, and for how long. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct thief_key);
+	__type(value, __u64);
+} thieves SEC(".maps");
+
+static __always_inline int is_poll_nr(long id)
+{
+	return id == NR_epoll_wait || id == NR_epoll_pwait || id == NR_epoll_pwait2;
+}
+
+/* The main thread of instance tgid enters epoll_wait: the iteration ends. */
+static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
+{
+	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
+	struct task_struct *task;
+	struct stall_event *e;
+	__u64 now, busy, off;
+
+	if (!ls)
+		return;
+	ls->in_poll = 1;
+	if (!ls->it_start)
+		return;
+	now = bpf_ktime_get_ns();
+	busy = now - ls->it_start;
+	ls->it_start = 0;
+	stall_hist_add(tgid, SK_LOOP, 0, 0, busy);
+	if (busy < event_min_ns)
+		return;
+	e = event_new();
+	if (!e)
+		return;
+	task = (void *)bpf_get_current_task();
+	off = ls->runq_ns + ls->sleep_ns + ls->block_ns;
+	e->kind = SK_LOOP;
+	e->ts_ns = now - busy;
+	e->dur_ns = busy;
+	e->tgid = tgid;
+	e->pid = tgid;
+	e->tid = tgid;
+	e->role = ROLE_MAIN;
+	e->runq_ns = ls->runq_ns;
+	e->sleep_ns = ls->sleep_ns;
+	e->block_ns = ls->block_ns;
+	e->oncpu_ns = busy > off ? busy - off : 0;
+	e->minflt = BPF_CORE_READ(task, min_flt) - ls->minflt0;
+	e->majflt = BPF_CORE_READ(task, maj_flt) - ls->majflt0;
+	e->flags = EVF_MAIN | (in->nchildren ? EVF_CHILD_LIVE : 0) |
+		   (in->fsyncs_inflight ? EVF_FSYNC_LIVE : 0);
+	e->other_pid = ls->thief_pid;
+	__builtin_memcpy(e->other_comm, ls->thief_comm, sizeof(e->other_comm));
+	event_send(e);
+}
+
+/* epoll_wait returned on the main thread: an iteration begins. */
+static __always_inline void loop_poll_exit(__u32 tgid)
+{
+	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	if (!ls)
+		return;
+	ls->in_poll = 0;
+	ls->it_start = bpf_ktime_get_ns();
+	ls->runq_ns = ls->sleep_ns = ls->block_ns = ls->thief_ns = 0;
+	ls->thief_pid = 0;
+	ls->minflt0 = BPF_CORE_READ(task, min_flt);
+	ls->majflt0 = BPF_CORE_READ(task, maj_flt);
+}
+
+/* task_struct's state field: __state since 5.14, state before */
+struct task_struct___old {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return (unsigned int)BPF_CORE_READ((struct task_struct___old *)t, state);
+}
+
+static __always_inline void loop_switch_out(struct loop_state *ls, struct task_struct *prev, __u64 now)
+{
+	unsigned int st = task_state(prev);
+
+	ls->off_ts = now;
+	if (st == 0) {		/* TASK_RUNNING: preempted */
+		ls->off_how = OFF_RUNNABLE;
+		ls->wake_ts = now;
+	} else {
+		ls->off_how = st & 2 ? OFF_BLOCKED : OFF_SLEEP;
+		ls->wake_ts = 0;
+	}
+}
+
+static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, struct task_struct *prev,
+					   __u64 now)
+{
+	__u64 runq = 0, slept = 0;
+
+	if (!ls->off_ts)
+		return;
+	if (ls->wake_ts && ls->wake_ts >= ls->off_ts) {
+		runq = now - ls->wake_ts;
+		slept = ls->wake_ts - ls->off_ts;
+	} else if (ls->off_how != OFF_RUNNABLE) {
+		slept = now - ls->off_ts;	/* the wakeup was not seen */
+	}
+	if (runq) {
+		struct thief_key tk = { .tgid = tgid };
+		__u64 *v, zero = 0;
+
+		/* role: 1 when preempted (an involuntary switch) */
+		stall_hist_add(tgid, SK_RUNQ, ls->off_how == OFF_RUNNABLE, 0, runq);
+		tk.pid = BPF_CORE_READ(prev, pid);
+		if (tk.pid) {	/* not the idle task */
+			BPF_CORE_READ_STR_INTO(&tk.comm, prev, comm);
+			v = lookup_or_init(&thieves, &tk, &zero);
+			if (v)
+				__sync_fetch_and_add(v, runq);
+		}
+		if (!ls->in_poll && runq > ls->thief_ns) {
+			ls->thief_ns = runq;
+			ls->thief_pid = tk.pid;
+			__builtin_memcpy(ls->thief_comm, tk.comm, sizeof(tk.comm));
+		}
+	}
+	if (!ls->in_poll) {
+		ls->runq_ns += runq;
+		if (slept) {
+			if (ls->off_how == OFF_BLOCKED) {
+				ls->block_ns += slept;
+				stall_hist_add(tgid, SK_OFFCPU, OFF_BLOCKED, 0, slept);
+			} else {
+				ls->sleep_ns += slept;
+				stall_hist_add(tgid, SK_OFFCPU, OFF_SLEEP, 0, slept);
+			}
+		}
+	}
+	ls->off_ts = 0;
+}
+
+/* Called from the sched_switch program for every switch. */
+static __always_inline void loop_sched_switch(struct task_struct *prev, struct task_struct *next)
+{
+	__u32 ppid = BPF_CORE_READ(prev, pid), npid = BPF_CORE_READ(next, pid);
+	struct loop_state *ls;
+	__u64 now;
+
+	if (!((tgid_mask >> (ppid & 63)) & 1) && !((tgid_mask >> (npid & 63)) & 1))
+		return;
+	now = bpf_ktime_get_ns();
+	ls = bpf_map_lookup_elem(&loops, &ppid);
+	if (ls)
+		loop_switch_out(ls, prev, now);
+	ls = bpf_map_lookup_elem(&loops, &npid);
+	if (ls)
+		loop_switch_in(ls, npid, prev, now);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(sched_wakeup, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, pid);
+	struct loop_state *ls;
+
+	if (!((tgid_mask >> (pid & 63)) & 1))
+		return 0;
+	ls = bpf_map_lookup_elem(&loops, &pid);
+	if (ls && ls->off_ts && !ls->wake_ts)
+		ls->wake_ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+#endif
