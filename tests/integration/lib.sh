@@ -66,7 +66,7 @@ wait_pid() {
 
 # BPF programs of redlat still loaded (by their names)
 redlat_progs() {
-	bpftool prog list 2>/dev/null | grep -cE 'slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_|proc_fork|proc_exit|sched_switch|page_fault|fork_entry|fork_return|repl_entry|repl_return|persist_|cow_return|libc_fork' || true
+	bpftool prog list 2>/dev/null | grep -cE 'slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_|proc_fork|proc_exit|sched_switch|sched_wakeup|page_fault|fork_entry|fork_return|repl_entry|repl_return|persist_|cow_return|libc_fork' || true
 }
 
 # assert_no_progs BEFORE WHAT: redlat's programs are gone (freed after an
