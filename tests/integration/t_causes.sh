@@ -1,6 +1,6 @@
 #!/bin/bash
 # Why Redis was slow, each cause provoked and recognised (exact mode, so
-# that every command over the threshold is an event; --threshold 2 ms):
+# that every command over the threshold is an event; --threshold 1 ms):
 # - DEBUG SLEEP 0.05: an event-loop iteration of >= 50 ms, sleeping
 #   dominates its breakdown;
 # - KEYS over 300k keys: on-CPU dominates;
@@ -19,7 +19,7 @@ progs_before=$(redlat_progs)
 $R debug populate 300000 >/dev/null
 $R slowlog reset >/dev/null
 
-run_redlat "$TMP/report.json" -p "$PID" --exact --json -t 2
+run_redlat "$TMP/report.json" -p "$PID" --exact --json -t 1
 $R debug sleep 0.05 >/dev/null
 $R keys 'nomatch*' >/dev/null
 $R sort nosuchlist >/dev/null
@@ -29,7 +29,8 @@ HOG=$!
 PIDS+=("$HOG")
 taskset -cp 1 "$HOG" >/dev/null
 sleep 0.3
-taskset -c 0 redis-benchmark -p $PORT -t set,get -n 20000 -c 4 -q >/dev/null 2>&1
+# Redis busy (pipelined): it competes with the hog for whole time slices
+taskset -c 0 redis-benchmark -p $PORT -t set,get -n 100000 -P 16 -c 8 -q >/dev/null 2>&1
 kill "$HOG"
 $R debug sleep 0.02 >/dev/null
 sleep 0.3
