@@ -180,10 +180,10 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 	ls->off_ts = 0;
 }
 
-/* Called from the sched_switch program for every switch. */
-static __always_inline void loop_sched_switch(struct task_struct *prev, struct task_struct *next)
+/* Called from the sched_switch programs (commands.bpf.c) for every switch. */
+static __always_inline void loop_sched_switch(struct task_struct *prev, struct task_struct *next,
+					      __u32 ppid, __u32 npid)
 {
-	__u32 ppid = BPF_CORE_READ(prev, pid), npid = BPF_CORE_READ(next, pid);
 	struct loop_state *ls;
 	__u64 now;
 
@@ -198,18 +198,76 @@ static __always_inline void loop_sched_switch(struct task_struct *prev, struct t
 		loop_switch_in(ls, npid, prev, now);
 }
 
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(sched_wakeup, struct task_struct *p)
+/* Redis's internal cycles: a begin probe (cookie: the cycle) and an end
+ * probe, the call site and its return point for the slow expire cycle
+ * (the fast one runs every iteration: a trap there would cost more than it
+ * tells), the function's entry and return for active defrag. */
+struct cycle_key {
+	__u32 tid;
+	__u32 cycle;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct cycle_key);
+	__type(value, __u64);
+} cycle_start SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(cycle_begin)
 {
-	__u32 pid = BPF_CORE_READ(p, pid);
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = bpf_ktime_get_ns();
+	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
+
+	if ((__u32)pid_tgid != pid_tgid >> 32)
+		return 0;	/* the main thread's cycles only */
+	bpf_map_update_elem(&cycle_start, &k, &ts, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(cycle_end)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur, *ts;
+	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
+	__u32 tgid = pid_tgid >> 32;
+	struct stall_event *e;
+
+	ts = bpf_map_lookup_elem(&cycle_start, &k);
+	if (!ts)
+		return 0;
+	dur = now - *ts;
+	bpf_map_delete_elem(&cycle_start, &k);
+	stall_hist_add(tgid, SK_CYCLE, k.cycle, 0, dur);
+	if (dur < event_min_ns)
+		return 0;
+	e = event_new();
+	if (!e)
+		return 0;
+	e->kind = SK_CYCLE;
+	e->klass = k.cycle;
+	e->ts_ns = now - dur;
+	e->dur_ns = dur;
+	e->tgid = tgid;
+	e->pid = tgid;
+	e->tid = k.tid;
+	e->role = ROLE_MAIN;
+	e->flags = EVF_MAIN;
+	event_send(e);
+	return 0;
+}
+
+/* Called from the sched_wakeup programs (commands.bpf.c). */
+static __always_inline void loop_wakeup(__u32 pid)
+{
 	struct loop_state *ls;
 
 	if (!((tgid_mask >> (pid & 63)) & 1))
-		return 0;
+		return;
 	ls = bpf_map_lookup_elem(&loops, &pid);
 	if (ls && ls->off_ts && !ls->wake_ts)
 		ls->wake_ts = bpf_ktime_get_ns();
-	return 0;
 }
 
 #endif

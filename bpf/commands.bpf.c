@@ -453,9 +453,18 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 	return on_sys_enter(id, regs->di, regs->si);
 }
 
+/* Nothing to do for a syscall exit of a process that is not ours, unless
+ * command spans or something in flight need it. */
+static __always_inline int exit_skip(void)
+{
+	return !enabled && !inflight_n && !maybe_ours(bpf_get_current_pid_tgid() >> 32);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
+	if (exit_skip())
+		return 0;
 	return on_sys_exit(regs->orig_ax, ret);
 }
 
@@ -471,14 +480,44 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	if (exit_skip())
+		return 0;
 	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
+}
+
+/* Scheduler tracepoints, twins as the syscall ones: they fire for every
+ * switch and wakeup on the host, and test the tgid mask first. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 ppid = prev->pid, npid = next->pid;
+
+	loop_sched_switch(prev, next, ppid, npid);
+	fork_sched_switch(preempt, ppid, npid);
+	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	loop_sched_switch(prev, next);
-	fork_sched_switch(preempt, prev, next);
+	__u32 ppid = BPF_CORE_READ(prev, pid), npid = BPF_CORE_READ(next, pid);
+
+	loop_sched_switch(prev, next, ppid, npid);
+	fork_sched_switch(preempt, ppid, npid);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	loop_wakeup(p->pid);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(sched_wakeup, struct task_struct *p)
+{
+	loop_wakeup(BPF_CORE_READ(p, pid));
 	return 0;
 }
 

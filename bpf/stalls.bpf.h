@@ -514,8 +514,7 @@ __u32 fork_watch = 0;
 #define FORK_PREEMPT_NS 100000
 
 /* Called from the sched_switch program (commands.bpf.c) for every switch. */
-static __always_inline void fork_sched_switch(bool preempt, struct task_struct *prev,
-					      struct task_struct *next)
+static __always_inline void fork_sched_switch(bool preempt, __u32 ppid, __u32 npid)
 {
 	struct inst_state *in;
 	struct stall_event *e;
@@ -525,7 +524,7 @@ static __always_inline void fork_sched_switch(bool preempt, struct task_struct *
 	if (!fork_watch)
 		return;
 	now = bpf_ktime_get_ns();
-	pid = BPF_CORE_READ(prev, pid);
+	pid = ppid;
 	in = bpf_map_lookup_elem(&targets, &pid);	/* a main thread: pid == tgid */
 	if (in && in->fork_end_ts) {
 		if (preempt && now - in->fork_end_ts < FORK_PREEMPT_NS) {
@@ -535,7 +534,7 @@ static __always_inline void fork_sched_switch(bool preempt, struct task_struct *
 		}
 		in->fork_end_ts = 0;
 	}
-	pid = BPF_CORE_READ(next, pid);
+	pid = npid;
 	in = bpf_map_lookup_elem(&targets, &pid);
 	if (!in || !in->fork_preempt_ts)
 		return;

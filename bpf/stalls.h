@@ -30,6 +30,8 @@ enum stall_kind {
 	SK_OFFCPU,		/* an off-CPU period in an iteration (role: OFF_SLEEP 1,
 				 * OFF_BLOCKED 2) */
 	SK_COMMAND,		/* a command over the threshold (name in .file) */
+	SK_CYCLE,		/* one of Redis's internal cycles: .klass / key role is
+				 * the enum redis_cycle */
 	SK_MAX,
 };
 
@@ -65,6 +67,13 @@ enum aof_write_class {
 	AW_ACTIVE_CHILD,	/* aof-write-active-child */
 	AW_ALONE,		/* aof-write-alone */
 	AW_MAX,
+};
+
+/* Redis's internal cycles, under Redis's latency event names */
+enum redis_cycle {
+	CYCLE_EXPIRE = 0,	/* expire-cycle: activeExpireCycle(SLOW) from databasesCron */
+	CYCLE_DEFRAG,		/* active-defrag-cycle: activeDefragCycle() */
+	CYCLE_MAX,
 };
 
 /* event flags */

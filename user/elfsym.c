@@ -263,6 +263,7 @@ int elfbin_call_sites(const struct elfbin *b, uint64_t target, struct elfsym *si
 				continue;
 			sites[n].addr = in->address;
 			sites[n].size = in->size;
+			sites[n].is_jmp = in->bytes[0] == 0xe9;
 			sites[n].off = (uint64_t)(off + (int64_t)(in->address - f->addr));
 			n++;
 		}

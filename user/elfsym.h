@@ -15,6 +15,7 @@ struct elfsym {
 	uint64_t addr;	/* virtual address */
 	uint64_t size;
 	uint64_t off;	/* file offset: what a uprobe is attached at */
+	int is_jmp;	/* a call site that is a tail jump (no return point after it) */
 };
 
 /* 0, or -1 with a one-line reason in err. */

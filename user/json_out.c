@@ -127,7 +127,8 @@ static json_object *event_json(const struct stall_rec *e)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "event", json_object_new_string(
-		e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) : stall_kind_name(e->kind)));
+		e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) :
+		e->kind == SK_CYCLE ? cycle_name(e->klass) : stall_kind_name(e->kind)));
 	if (e->kind == SK_COMMAND)
 		json_object_object_add(o, "command", json_object_new_string(e->file));
 	if (e->kind == SK_LOOP || e->kind == SK_COMMAND) {
@@ -174,6 +175,7 @@ static json_object *stalls_json(const struct inst_report *in)
 	json_object *o = json_object_new_object(), *forks = json_object_new_array();
 	json_object *syncs = json_object_new_array(), *writes = json_object_new_array();
 	json_object *persist = json_object_new_array(), *events = json_object_new_array();
+	json_object *cycles = json_object_new_array();
 	size_t i;
 
 	for (i = 0; i < s->nforks; i++)
@@ -184,6 +186,12 @@ static json_object *stalls_json(const struct inst_report *in)
 
 		if (k->kind == SK_FORK || k->kind == SK_LOOP || k->kind == SK_RUNQ || k->kind == SK_OFFCPU)
 			continue;
+		if (k->kind == SK_CYCLE) {
+			h = hist_json(&s->hists[i].h);
+			json_object_object_add(h, "event", json_object_new_string(cycle_name(k->role)));
+			json_object_array_add(cycles, h);
+			continue;
+		}
 		h = hist_json(&s->hists[i].h);
 		if (k->kind == SK_AOF_WRITE) {
 			json_object_object_add(h, "event", json_object_new_string(aof_write_event(k->role)));
@@ -232,6 +240,7 @@ static json_object *stalls_json(const struct inst_report *in)
 	json_object_object_add(o, "aof_writes", writes);
 	json_object_object_add(o, "persistence", persist);
 	json_object_object_add(o, "events", events);
+	json_object_object_add(o, "cycles", cycles);
 	add_int(o, "events_not_kept", (long long)s->not_kept);
 	json_object_object_add(o, "not_probed", json_object_new_string(in->missing));
 	json_object_object_add(o, "parent_faults_counted", json_object_new_boolean(s->have_fault_tp));

@@ -349,7 +349,7 @@ static void doctor_line(FILE *f, int *k, const char *event, const struct spikes 
 
 /* The doctor's classes, in Redis's order of events. */
 enum { D_COMMAND, D_FAST, D_FORK, D_FSYNC_ALWAYS, D_AOF_PENDING, D_AOF_CHILD, D_AOF_ALONE,
-       D_MAIN_SYNC, D_LOOP, D_RUNQ, D_MAX };
+       D_MAIN_SYNC, D_EXPIRE, D_DEFRAG, D_LOOP, D_RUNQ, D_MAX };
 
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
@@ -357,7 +357,7 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		"command", "fast-command", "fork", "aof-fsync-always", "aof-write-pending-fsync",
 		"aof-write-active-child", "aof-write-alone",
 		"main-thread-fsync",	/* redlat's: Redis has no event for these */
-		"event-loop", "run-queue",
+		"expire-cycle", "active-defrag-cycle", "event-loop", "run-queue",
 	};
 	struct spikes *cls = calloc(D_MAX, sizeof(*cls));
 	const struct inst_stalls *st = in->st;
@@ -414,6 +414,10 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 			stalls_hist_sum(st, SK_AOF_WRITE, c, -1, h);
 			spikes_add(&cls[D_AOF_PENDING + c], h, NULL, thr);
 		}
+		stalls_hist_sum(st, SK_CYCLE, CYCLE_EXPIRE, -1, h);
+		spikes_add(&cls[D_EXPIRE], h, NULL, thr);
+		stalls_hist_sum(st, SK_CYCLE, CYCLE_DEFRAG, -1, h);
+		spikes_add(&cls[D_DEFRAG], h, NULL, thr);
 		stalls_hist_sum(st, SK_LOOP, -1, -1, h);
 		spikes_add(&cls[D_LOOP], h, NULL, thr);
 		stalls_hist_sum(st, SK_RUNQ, -1, -1, h);
@@ -489,6 +493,14 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 			"rewrite starts and ends, and SAVE syncs the RDB there. A faster disk shortens them; "
 			"BGSAVE instead of SAVE avoids the latter.\n", cls[D_MAIN_SYNC].n, r->threshold_ms,
 			cls[D_MAIN_SYNC].worst, fmt_ns(cls[D_MAIN_SYNC].max, b[2], 24));
+	if (cls[D_EXPIRE].n)
+		fprintf(f, "- The active expire cycle ran %.0f times for %.0f ms or more (worst %s): many keys "
+			"expire at once. Spread their TTLs (add jitter), or raise hz (hz 100) so each cycle has "
+			"less to do.\n", cls[D_EXPIRE].n, r->threshold_ms, fmt_ns(cls[D_EXPIRE].max, b[1], 24));
+	if (cls[D_DEFRAG].n)
+		fprintf(f, "- Active defragmentation took %.0f ms or more %.0f times (worst %s): lower "
+			"active-defrag-cycle-max, or defragment off-peak.\n", r->threshold_ms, cls[D_DEFRAG].n,
+			fmt_ns(cls[D_DEFRAG].max, b[2], 24));
 	if (cls[D_RUNQ].n && st && st->nthieves)
 		fprintf(f, "- Redis's main thread waited for a CPU %.0f times for %.0f ms or more (worst %s), "
 			"runnable but not running: another task had its CPU. Most often %s (pid %d), %s in all. "

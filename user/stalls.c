@@ -233,6 +233,7 @@ const char *stall_kind_name(int kind)
 		[SK_RDB_SAVE] = "rdbSave", [SK_AOF_REWRITE] = "rewriteAppendOnlyFile",
 		[SK_CHILD_EXIT] = "child-exit", [SK_COW] = "cow", [SK_LOOP] = "event-loop",
 		[SK_RUNQ] = "run-queue", [SK_OFFCPU] = "off-cpu", [SK_COMMAND] = "command",
+		[SK_CYCLE] = "cycle",
 	};
 
 	return kind > 0 && kind < SK_MAX && n[kind] ? n[kind] : "?";
@@ -263,6 +264,13 @@ const char *aof_write_event(int klass)
 	};
 
 	return klass >= 0 && klass < AW_MAX ? n[klass] : "aof-write";
+}
+
+const char *cycle_name(int cycle)
+{
+	static const char *const n[CYCLE_MAX] = { "expire-cycle", "active-defrag-cycle" };
+
+	return cycle >= 0 && cycle < CYCLE_MAX ? n[cycle] : "cycle";
 }
 
 const char *fork_purpose_name(int purpose)

@@ -25,6 +25,8 @@ static const char *event_name(const struct stall_rec *e)
 		return aof_write_event(e->klass);
 	if (e->kind == SK_COMMAND)
 		return e->file;
+	if (e->kind == SK_CYCLE)
+		return cycle_name(e->klass);
 	return stall_kind_name(e->kind);
 }
 
@@ -251,6 +253,14 @@ static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_
 		"(%llu times, max %s)\n", fmt_ns((double)h.sum_ns, b[0], 24), (unsigned long long)h.count,
 		fmt_ns((double)h.max_ns, b[1], 24), fmt_ns((double)pre.sum_ns, b[2], 24),
 		(unsigned long long)pre.count, fmt_ns((double)pre.max_ns, b[3], 24));
+	for (i = 0; i < CYCLE_MAX; i++) {
+		stalls_hist_sum(s, SK_CYCLE, (int)i, -1, &h);
+		if (h.count)
+			fprintf(f, "  %s: %llu, p50 %s, p99 %s, max %s, total %s\n", cycle_name((int)i),
+				(unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
+				fmt_ns(hist_percentile(&h, 99), b[1], 24), fmt_ns((double)h.max_ns, b[2], 24),
+				fmt_ns((double)h.sum_ns, b[3], 24));
+	}
 	if (s->nthieves) {
 		fprintf(f, "  who had the CPU while it waited:");
 		for (i = 0; i < s->nthieves && i < 5; i++)

@@ -31,6 +31,34 @@ static void find_rare(struct target *t, struct elfbin *b)
 	}
 }
 
+/* expire-cycle: the calls of activeExpireCycle outside beforeSleep (the
+ * slow cycle, from databasesCron), each timed from its call instruction to
+ * the instruction it returns to. active-defrag-cycle: activeDefragCycle's
+ * entry and return. */
+static void find_cycles(struct target *t, struct elfbin *b)
+{
+	struct elfsym fn, sites[8];
+	int i, n;
+
+	memset(t->ncycle, 0, sizeof(t->ncycle));
+	if (!elfbin_sym(b, "activeExpireCycle", &fn)) {
+		n = elfbin_call_sites(b, fn.addr, sites, 8);
+		for (i = 0; i < n && t->ncycle[CYCLE_EXPIRE] < 4; i++) {
+			const char *in = elfbin_func_at(b, sites[i].addr);
+
+			if (sites[i].is_jmp || (in && strstr(in, "beforeSleep")))
+				continue;
+			t->cycle_begin[CYCLE_EXPIRE][t->ncycle[CYCLE_EXPIRE]] = sites[i].off;
+			t->cycle_end[CYCLE_EXPIRE][t->ncycle[CYCLE_EXPIRE]++] = sites[i].off + sites[i].size;
+		}
+	}
+	if (!elfbin_sym(b, "activeDefragCycle", &fn) && elfbin_call_sites(b, fn.addr, sites, 1) > 0) {
+		t->cycle_begin[CYCLE_DEFRAG][0] = t->cycle_end[CYCLE_DEFRAG][0] = fn.off;
+		t->cycle_ret[CYCLE_DEFRAG] = 1;
+		t->ncycle[CYCLE_DEFRAG] = 1;
+	}
+}
+
 static void find_libc_fork(struct target *t)
 {
 	struct elfbin *lb;
@@ -101,6 +129,7 @@ int target_analyze(struct target *t, char *err, size_t errlen)
 		snprintf(t->site_funcs[i], sizeof(t->site_funcs[i]), "%s", f ? f : "?");
 	}
 	find_rare(t, b);
+	find_cycles(t, b);
 	find_libc_fork(t);
 	t->nskip = 0;
 	for (i = 0; skip_slowlog_procs[i].name && t->nskip < MAX_SKIP_PROCS; i++) {

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "elfsym.h"
 #include "procs.h"
+#include "stalls.h"
 
 #define MAX_SITES 16
 #define SLOWLOG_FN "slowlogPushEntryIfNeeded"
@@ -49,6 +50,11 @@ struct target {
 	char libc_path[PATH_MAX + 32];
 	struct elfsym libc_fork;
 	int has_libc_fork;	/* "redisFork (fork purpose), ..." */
+	/* internal cycles: begin and end probe points (file offsets), and
+	 * whether the end is a return probe */
+	__u64 cycle_begin[CYCLE_MAX][4], cycle_end[CYCLE_MAX][4];
+	int cycle_ret[CYCLE_MAX];
+	int ncycle[CYCLE_MAX];
 	int ended;
 	int site_fds[MAX_SITES];	/* perf events of the site probes, -1 when off */
 	struct bpf_link *links[2 * MAX_SKIP_PROCS];

@@ -54,6 +54,10 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 		bpf_program__set_autoload(s->progs.sys_exit_btf, !raw);
 		bpf_program__set_autoload(s->progs.sys_enter, raw);
 		bpf_program__set_autoload(s->progs.sys_exit, raw);
+		bpf_program__set_autoload(s->progs.sched_switch_btf, !raw);
+		bpf_program__set_autoload(s->progs.sched_wakeup_btf, !raw);
+		bpf_program__set_autoload(s->progs.sched_switch, raw);
+		bpf_program__set_autoload(s->progs.sched_wakeup, raw);
 		if (!commands_bpf__load(s)) {
 			t->skel = s;
 			break;
@@ -279,6 +283,20 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 			goto fail;
 		t->nrare++;
 	}
+	for (h = 0; h < CYCLE_MAX; h++) {
+		for (j = 0; j < g->ncycle[h]; j++) {
+			t->rare_links[t->nrare] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path,
+							   g->cycle_begin[h][j], h);
+			if (!t->rare_links[t->nrare])
+				goto fail;
+			t->nrare++;
+			t->rare_links[t->nrare] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
+							   g->cycle_end[h][j], h);
+			if (!t->rare_links[t->nrare])
+				goto fail;
+			t->nrare++;
+		}
+	}
 	t->stalls[k].have_fork_probe = g->has_rare[RARE_FORK];
 	t->stalls[k].have_cow_probe = g->has_rare[RARE_COW];
 	return 0;
@@ -296,7 +314,9 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 	struct bpf_program *tps[] = {
 		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
 		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
-		s->progs.proc_fork, s->progs.proc_exit, s->progs.sched_switch, s->progs.sched_wakeup,
+		t->raw_syscalls ? s->progs.sched_switch : s->progs.sched_switch_btf,
+		t->raw_syscalls ? s->progs.sched_wakeup : s->progs.sched_wakeup_btf,
+		s->progs.proc_fork, s->progs.proc_exit,
 	};
 	size_t i;
 	int k;
@@ -316,7 +336,7 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		t->ntp++;
 		t->have_fault_tp = 1;
 	}
-	t->rare_links = calloc(t->ntargets * 2 * (RARE_MAX + 1), sizeof(*t->rare_links));
+	t->rare_links = calloc(t->ntargets * 2 * (RARE_MAX + 1 + 4 * CYCLE_MAX), sizeof(*t->rare_links));
 	if (!t->rare_links) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
