@@ -224,6 +224,23 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 		fprintf(f, "... %zu more in --json\n", over - shown);
 }
 
+/* Redis's internal cycles, over the run. */
+static void render_cycles(FILE *f, const struct inst_stalls *s)
+{
+	struct hist h;
+	char b[4][24];
+	int i;
+
+	for (i = 0; i < CYCLE_MAX; i++) {
+		stalls_hist_sum(s, SK_CYCLE, i, -1, &h);
+		if (h.count)
+			fprintf(f, "  %s: %llu, p50 %s, p99 %s, max %s, total %s\n", cycle_name(i),
+				(unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
+				fmt_ns(hist_percentile(&h, 99), b[1], 24), fmt_ns((double)h.max_ns, b[2], 24),
+				fmt_ns((double)h.sum_ns, b[3], 24));
+	}
+}
+
 /* Where the main thread's time went, over the run. */
 static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_ms)
 {
@@ -253,14 +270,6 @@ static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_
 		"(%llu times, max %s)\n", fmt_ns((double)h.sum_ns, b[0], 24), (unsigned long long)h.count,
 		fmt_ns((double)h.max_ns, b[1], 24), fmt_ns((double)pre.sum_ns, b[2], 24),
 		(unsigned long long)pre.count, fmt_ns((double)pre.max_ns, b[3], 24));
-	for (i = 0; i < CYCLE_MAX; i++) {
-		stalls_hist_sum(s, SK_CYCLE, (int)i, -1, &h);
-		if (h.count)
-			fprintf(f, "  %s: %llu, p50 %s, p99 %s, max %s, total %s\n", cycle_name((int)i),
-				(unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
-				fmt_ns(hist_percentile(&h, 99), b[1], 24), fmt_ns((double)h.max_ns, b[2], 24),
-				fmt_ns((double)h.sum_ns, b[3], 24));
-	}
 	if (s->nthieves) {
 		fprintf(f, "  who had the CPU while it waited:");
 		for (i = 0; i < s->nthieves && i < 5; i++)
@@ -278,6 +287,7 @@ void render_stalls(FILE *f, const struct run_report *r, const struct inst_report
 	if (!s)
 		return;
 	render_main_thread(f, s, r->threshold_ms);
+	render_cycles(f, s);
 	render_forks(f, s);
 	render_syncs(f, s, r->threshold_ms);
 	render_slow_events(f, s, r->threshold_ms);

@@ -357,6 +357,40 @@ static void test_loop_and_runqueue(void **state)
 	stalls_free(&s);
 }
 
+static void test_expire_cycle(void **state)
+{
+	struct run_report r = { .stalls_only = 1, .threshold_ms = 5, .duration_s = 10 };
+	struct inst_report in = { .pid = 100 };
+	struct inst_stalls s = { .pid = 100 };
+	struct stall_key k = { .tgid = 100, .kind = SK_CYCLE, .role = CYCLE_EXPIRE };
+	struct hist *h = calloc(1, sizeof(*h));
+	struct stall_event e = ev(SK_CYCLE, 100, 1000, 25000000);
+	char *out;
+
+	(void)state;
+	r.insts = &in;
+	r.ninsts = 1;
+	in.st = &s;
+	e.klass = CYCLE_EXPIRE;
+	e.role = ROLE_MAIN;
+	stalls_add_event(&s, &e);
+	hist_record(h, 25000000);
+	hist_record(h, 30000);
+	stalls_set_hist(&s, &k, h);
+	assert_string_equal(cycle_name(CYCLE_DEFRAG), "active-defrag-cycle");
+	out = render(render_stalls, &r);
+	assert_non_null(strstr(out, "expire-cycle: 2, p50"));
+	assert_non_null(strstr(out, "Events of 5 ms or more (1)"));
+	free(out);
+	out = render(render_doctor, &r);
+	assert_non_null(strstr(out, "1. expire-cycle: 1 latency spikes"));
+	assert_non_null(strstr(out, "Spread their TTLs"));
+	assert_null(strstr(out, "defrag"));
+	free(out);
+	free(h);
+	stalls_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_doctor_quiet),
 		cmocka_unit_test(test_stall_lines),
 		cmocka_unit_test(test_loop_and_runqueue),
+		cmocka_unit_test(test_expire_cycle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
