@@ -187,6 +187,8 @@ static __always_inline void loop_sched_switch(struct task_struct *prev, struct t
 	struct loop_state *ls;
 	__u64 now;
 
+	if (!loop_on)
+		return;
 	if (!((tgid_mask >> (ppid & 63)) & 1) && !((tgid_mask >> (npid & 63)) & 1))
 		return;
 	now = bpf_ktime_get_ns();

@@ -38,6 +38,9 @@ __u32 enabled = 0;
 /* bit (tgid % 64) set for each target and each followed child: most
  * processes fail this test and cost no lookup */
 __u64 tgid_mask = 0;
+/* the main thread's time accounting (causes.bpf.h) is on: not with
+ * --stalls-only */
+__u32 loop_on = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -367,7 +370,7 @@ static __always_inline int enter_wanted(long id)
 	if (id == NR_read)
 		return enabled;
 	return id == NR_write || id == NR_writev || id == NR_close || is_sync_nr(id) ||
-	       is_fork_nr(id) || id == NR_dup2 || id == NR_dup3 || is_poll_nr(id);
+	       is_fork_nr(id) || id == NR_dup2 || id == NR_dup3 || (loop_on && is_poll_nr(id));
 }
 
 /* called when enter_wanted(id) */
@@ -424,7 +427,7 @@ static __always_inline int on_sys_exit(long id, long ret)
 			read_exit(pid_tgid >> 32, (__u32)pid_tgid, ret);
 		return 0;
 	}
-	if (is_poll_nr(id)) {
+	if (loop_on && is_poll_nr(id)) {
 		pid_tgid = bpf_get_current_pid_tgid();
 		if ((__u32)pid_tgid == pid_tgid >> 32 && maybe_ours(pid_tgid >> 32))
 			loop_poll_exit(pid_tgid >> 32);

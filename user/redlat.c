@@ -225,7 +225,8 @@ int main(int argc, char **argv)
 		die_line("%s", err);
 		goto out;
 	}
-	if (tracer_open(&tr, targets, n, cal.pair_bias_ns, cfg.threshold_ms * 1e6, err, sizeof(err))) {
+	if (tracer_open(&tr, targets, n, cal.pair_bias_ns, cfg.threshold_ms * 1e6, !cfg.stalls_only,
+			err, sizeof(err))) {
 		die_line("%s", err);
 		goto out;
 	}

@@ -20,7 +20,7 @@
 #define MAX_TARGETS_DETACH 256
 
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
-		double event_min_ns, char *err, size_t errlen)
+		double event_min_ns, int loops, char *err, size_t errlen)
 {
 	char name[CMD_NAME_LEN];
 	__u8 one = 1;
@@ -29,6 +29,7 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 
 	memset(t, 0, sizeof(*t));
 	t->event_min_ns = event_min_ns;
+	t->loops = loops;
 	t->targets = targets;
 	t->ntargets = n;
 	t->stalls = calloc(n, sizeof(*t->stalls));
@@ -48,6 +49,7 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 		}
 		s->rodata->pair_bias_ns = (__u64)pair_bias_ns;
 		s->rodata->event_min_ns = (__u64)event_min_ns;
+		s->data->loop_on = loops;
 		for (k = 0; k < n; k++)
 			s->bss->tgid_mask |= 1ULL << ((__u32)targets[k].proc.pid & 63);
 		bpf_program__set_autoload(s->progs.sys_enter_btf, !raw);
@@ -283,7 +285,7 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 			goto fail;
 		t->nrare++;
 	}
-	for (h = 0; h < CYCLE_MAX; h++) {
+	for (h = 0; h < CYCLE_MAX && t->loops; h++) {
 		for (j = 0; j < g->ncycle[h]; j++) {
 			t->rare_links[t->nrare] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path,
 							   g->cycle_begin[h][j], h);
@@ -315,13 +317,14 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
 		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
 		t->raw_syscalls ? s->progs.sched_switch : s->progs.sched_switch_btf,
-		t->raw_syscalls ? s->progs.sched_wakeup : s->progs.sched_wakeup_btf,
 		s->progs.proc_fork, s->progs.proc_exit,
+		/* last: only for the main thread's accounting */
+		t->raw_syscalls ? s->progs.sched_wakeup : s->progs.sched_wakeup_btf,
 	};
 	size_t i;
 	int k;
 
-	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) - !t->loops; i++) {
 		t->tp_links[t->ntp] = bpf_program__attach(tps[i]);
 		if (!t->tp_links[t->ntp]) {
 			snprintf(err, errlen, "cannot attach tracepoint %s: %s",

@@ -30,10 +30,13 @@ struct tracer {
 	int raw_syscalls;	/* raw_tp syscall programs: this kernel refused tp_btf */
 	FILE *events_out;	/* --events: one line per event as it comes */
 	double event_min_ns;
+	int loops;
 };
 
+/* loops: the main thread's time accounting (event loop, run queue, cycles),
+ * off with --stalls-only */
 int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
-		double event_min_ns, char *err, size_t errlen);
+		double event_min_ns, int loops, char *err, size_t errlen);
 /* Attach what stays on for the whole run: the syscall and scheduler
  * tracepoints and the rare-event uprobes (fork, rdbSave, ...). */
 int tracer_start(struct tracer *t, char *err, size_t errlen);
