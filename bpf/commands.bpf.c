@@ -121,29 +121,10 @@ static __always_inline void stat_inc(__u32 which)
 
 static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
 {
-	__u32 zero = 0, slot;
-	struct hist *h, *init;
+	__u32 zero = 0;
 
-	h = bpf_map_lookup_elem(&hists, key);
-	if (!h) {
-		init = bpf_map_lookup_elem(&zero_hist, &zero);
-		if (init)
-			h = lookup_or_init(&hists, key, init);
-		if (!h) {
-			stat_inc(STAT_DROP_HIST_FULL);
-			return;
-		}
-	}
-	slot = hist_slot(ns);
-	/* hist_slot() clamps already; hide that from the compiler so the
-	 * check below survives for the verifier. */
-	asm volatile("" : "+r"(slot));
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, ns);
-	if (slot < HIST_SLOTS)
-		__sync_fetch_and_add(&h->slots[slot], 1);
-	if (ns > h->max_ns)
-		h->max_ns = ns;
+	if (hist_add_to(&hists, key, bpf_map_lookup_elem(&zero_hist, &zero), ns))
+		stat_inc(STAT_DROP_HIST_FULL);
 }
 
 /* The name INFO commandstats uses, for this target's naming rules. */

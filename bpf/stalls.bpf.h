@@ -177,27 +177,10 @@ static __always_inline int is_fork_nr(long id)
 static __always_inline void stall_hist_add(__u32 tgid, __u16 kind, __u8 role, __u8 fclass, __u64 ns)
 {
 	struct stall_key key = { .tgid = tgid, .kind = kind, .role = role, .fclass = fclass };
-	__u32 zero = 0, slot;
-	struct hist *h, *init;
+	__u32 zero = 0;
 
-	h = bpf_map_lookup_elem(&stall_hists, &key);
-	if (!h) {
-		init = bpf_map_lookup_elem(&zero_hist, &zero);
-		if (init)
-			h = lookup_or_init(&stall_hists, &key, init);
-		if (!h) {
-			sst_inc(SST_HIST_FULL);
-			return;
-		}
-	}
-	slot = hist_slot(ns);
-	asm volatile("" : "+r"(slot));
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, ns);
-	if (slot < HIST_SLOTS)
-		__sync_fetch_and_add(&h->slots[slot], 1);
-	if (ns > h->max_ns)
-		h->max_ns = ns;
+	if (hist_add_to(&stall_hists, &key, bpf_map_lookup_elem(&zero_hist, &zero), ns))
+		sst_inc(SST_HIST_FULL);
 }
 
 static __always_inline struct stall_event *event_new(void)
