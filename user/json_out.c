@@ -18,12 +18,13 @@ static void add_int(json_object *o, const char *k, long long v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
-static json_object *span_json(const struct cmd_stat *c, int span, const struct run_report *r)
+static const struct { const char *key; double p; } pcts[NPCTS] = {
+	{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p999_ns", 99.9 },
+};
+
+/* count, total, mean, the percentiles and max of a histogram */
+static json_object *hist_json(const struct hist *h)
 {
-	static const struct { const char *key; double p; } pcts[NPCTS] = {
-		{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p999_ns", 99.9 },
-	};
-	const struct hist *h = &c->span[span];
 	json_object *o = json_object_new_object();
 	size_t i;
 
@@ -33,6 +34,15 @@ static json_object *span_json(const struct cmd_stat *c, int span, const struct r
 	for (i = 0; i < ARRAY_SIZE(pcts); i++)
 		add_double(o, pcts[i].key, hist_percentile(h, pcts[i].p));
 	add_int(o, "max_ns", (long long)h->max_ns);
+	return o;
+}
+
+static json_object *span_json(const struct cmd_stat *c, int span, const struct run_report *r)
+{
+	const struct hist *h = &c->span[span];
+	json_object *o = hist_json(h);
+	size_t i;
+
 	if (!r->exact) {
 		json_object *ci = json_object_new_object(), *cr = json_object_new_array();
 		double n = c->span[SPAN_EXEC].count ? (double)h->count / c->span[SPAN_EXEC].count : 0;
@@ -60,21 +70,6 @@ static json_object *span_json(const struct cmd_stat *c, int span, const struct r
 		}
 		json_object_object_add(o, "ci95", ci);
 	}
-	return o;
-}
-
-static json_object *hist_json(const struct hist *h)
-{
-	json_object *o = json_object_new_object();
-
-	add_int(o, "count", (long long)h->count);
-	add_int(o, "total_ns", (long long)h->sum_ns);
-	add_double(o, "mean_ns", hist_mean(h));
-	add_double(o, "p50_ns", hist_percentile(h, 50));
-	add_double(o, "p90_ns", hist_percentile(h, 90));
-	add_double(o, "p99_ns", hist_percentile(h, 99));
-	add_double(o, "p999_ns", hist_percentile(h, 99.9));
-	add_int(o, "max_ns", (long long)h->max_ns);
 	return o;
 }
 
