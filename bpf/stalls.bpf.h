@@ -71,6 +71,7 @@ struct fork_wait {
 	struct inflight st;
 	__u64 sys_ns;
 	__s64 ret;
+	__u64 start;	/* glibc's fork() entry, while waiting for redisFork's return */
 };
 
 struct {
@@ -621,6 +622,29 @@ int BPF_PROG(page_fault, unsigned long address, struct pt_regs *regs, unsigned l
 
 /* ---- rare-event uprobes ---- */
 
+/* The fork event of instance tgid, dur long, ending now. */
+static __always_inline void fork_emit(__u32 tgid, struct fork_wait *w, __u64 now, __u64 dur)
+{
+	struct stall_event *e = event_new();
+
+	if (e) {
+		e->kind = SK_FORK;
+		e->ts_ns = now - dur;
+		e->dur_ns = dur;
+		e->sys_ns = w->sys_ns;
+		e->tgid = tgid;
+		e->pid = tgid;
+		e->tid = tgid;
+		e->klass = w->st.klass;
+		e->ret = (__s32)w->ret;
+		e->child = w->ret > 0 ? w->ret : 0;
+		e->rss_bytes = w->st.rss_bytes;
+		e->pgtable_bytes = w->st.pgtable_bytes;
+		event_send(e);
+	}
+	bpf_map_delete_elem(&fork_waits, &tgid);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(fork_entry, int purpose)
 {
@@ -638,8 +662,22 @@ int BPF_KRETPROBE(fork_return)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
 
-	if (in)
-		in->fork_purpose = 0;
+	struct fork_wait *w;
+	__u64 now, dur;
+
+	if (!in)
+		return 0;
+	in->fork_purpose = 0;
+	/* Redis reads its clock right after fork() returns and returns soon
+	 * after: ending here takes in what Redis's latest_fork_usec takes in
+	 * after glibc's return (a preemption by the child, a stolen vCPU) */
+	w = bpf_map_lookup_elem(&fork_waits, &tgid);
+	if (!w || !w->start)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = now - w->start;
+	dur = dur > pair_bias_ns + w->sys_ns ? dur - pair_bias_ns : w->sys_ns;
+	fork_emit(tgid, w, now, dur);
 	return 0;
 }
 
@@ -684,16 +722,23 @@ int BPF_KRETPROBE(libc_fork_return, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur;
 	__u32 tgid = pid_tgid >> 32;
 	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
-	struct stall_event *e;
 	struct fork_wait *w;
 
 	if (!in || (__u32)pid_tgid != tgid || !in->fork_entry_ts)
 		return 0;
+	w = bpf_map_lookup_elem(&fork_waits, &tgid);
+	if (!w) {
+		in->fork_entry_ts = 0;
+		return 0;
+	}
+	if (in->fork_purpose) {
+		/* inside redisFork, probed: its return ends the event */
+		w->start = in->fork_entry_ts;
+		in->fork_entry_ts = 0;
+		return 0;
+	}
 	dur = now - in->fork_entry_ts;
 	in->fork_entry_ts = 0;
-	w = bpf_map_lookup_elem(&fork_waits, &tgid);
-	if (!w)
-		return 0;
 	/* the pair's own cost lands inside the span: take it out */
 	dur = dur > pair_bias_ns + w->sys_ns ? dur - pair_bias_ns : w->sys_ns;
 	/* the return probe's trap is one more place where the child, woken
@@ -702,23 +747,7 @@ int BPF_KRETPROBE(libc_fork_return, long ret)
 	in->fork_end_ts = now;
 	in->fork_child = w->ret > 0 ? w->ret : 0;
 	__sync_fetch_and_add(&fork_watch, 1);
-	e = event_new();
-	if (e) {
-		e->kind = SK_FORK;
-		e->ts_ns = now - dur;
-		e->dur_ns = dur;
-		e->sys_ns = w->sys_ns;
-		e->tgid = tgid;
-		e->pid = tgid;
-		e->tid = tgid;
-		e->klass = w->st.klass;
-		e->ret = (__s32)w->ret;
-		e->child = w->ret > 0 ? w->ret : 0;
-		e->rss_bytes = w->st.rss_bytes;
-		e->pgtable_bytes = w->st.pgtable_bytes;
-		event_send(e);
-	}
-	bpf_map_delete_elem(&fork_waits, &tgid);
+	fork_emit(tgid, w, now, dur);
 	return 0;
 }
 
