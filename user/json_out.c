@@ -242,6 +242,35 @@ static json_object *stalls_json(const struct inst_report *in)
 	return o;
 }
 
+/* The instance's slices of the timeline: counts by class and bucket. */
+static json_object *timeline_json(const struct run_report *r, int inst)
+{
+	static const char *const cls[TL_CLASSES] = { "fast-command", "command" };
+	json_object *a = json_object_new_array();
+	size_t i;
+	int c, k;
+
+	for (i = 0; i < r->tl.n; i++) {
+		const struct tl_slice *sl = &r->tl.s[i];
+		json_object *o;
+
+		if (sl->inst != inst)
+			continue;
+		o = json_object_new_object();
+		add_double(o, "time", sl->t);
+		add_double(o, "length_s", sl->len_s);
+		for (c = 0; c < TL_CLASSES; c++) {
+			json_object *b = json_object_new_array();
+
+			for (k = 0; k < TL_BUCKETS; k++)
+				json_object_array_add(b, json_object_new_int64(sl->n[c][k]));
+			json_object_object_add(o, cls[c], b);
+		}
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 int render_json(FILE *f, const struct run_report *r)
 {
 	static const char *const stat_keys[STAT_MAX] = {
@@ -279,6 +308,13 @@ int render_json(FILE *f, const struct run_report *r)
 	for (k = 0; k < SST_MAX; k++)
 		add_int(stats, sst_keys[k], (long long)r->stall_stats[k]);
 	json_object_object_add(root, "stats", stats);
+	{
+		json_object *b = json_object_new_array();
+
+		for (k = 0; k < TL_BUCKETS; k++)
+			json_object_array_add(b, json_object_new_double(tl_bucket_low_ns(k)));
+		json_object_object_add(root, "timeline_bucket_low_ns", b);
+	}
 	for (i = 0; i < r->ninsts; i++) {
 		const struct inst_report *in = &r->insts[i];
 		json_object *o = json_object_new_object(), *ports = json_object_new_array();
@@ -302,6 +338,7 @@ int render_json(FILE *f, const struct run_report *r)
 			json_object_array_add(cmds, c);
 		}
 		json_object_object_add(o, "commands", cmds);
+		json_object_object_add(o, "timeline", timeline_json(r, (int)i));
 		if (in->st)
 			json_object_object_add(o, "stalls", stalls_json(in));
 		json_object_array_add(insts, o);

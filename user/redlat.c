@@ -189,16 +189,32 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 	report_copy(prev, r);
 }
 
+/* Exact mode: a timeline slice per second, from the maps' differences. */
+static void exact_slice(struct tracer *tr, struct run_report *r, struct run_report *snap,
+			double *t0, double now)
+{
+	double t1 = stalls_wall((__u64)now);
+	size_t i;
+
+	if (tracer_collect(tr, r))
+		return;
+	for (i = 0; i < r->ninsts; i++)
+		timeline_add(&r->tl, (int)i, &r->insts[i], i < snap->ninsts ? &snap->insts[i] : NULL,
+			     *t0, t1);
+	report_copy(snap, r);
+	*t0 = t1;
+}
+
 int main(int argc, char **argv)
 {
-	struct run_report report = {}, prev = {};
+	struct run_report report = {}, prev = {}, slice_snap = {};
 	struct tracer tr = {};
 	struct target *targets = NULL;
 	struct windows win = {};
 	struct calib cal;
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start, next_interval, next_alive;
+	double start, next_interval, next_alive, next_slice, slice_t0;
 	char err[512];
 	int n, rc = 1, printed = 0;
 
@@ -258,6 +274,8 @@ int main(int argc, char **argv)
 		windows_start(&win, &tr, report.budget, cal.hit_ns, verbose, start);
 	next_interval = start + cfg.interval_s * 1e9;
 	next_alive = start + 0.5e9;
+	next_slice = start + 1e9;
+	slice_t0 = stalls_wall((__u64)start);
 	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
 		cfg.stalls_only ? "stalls-only" : cfg.exact ? "exact" : "sampled",
 		cfg.exact || cfg.stalls_only ? "" : ", --exact to probe every command",
@@ -277,6 +295,10 @@ int main(int argc, char **argv)
 			die_line("%s", err);
 			goto out;
 		}
+		if (cfg.exact && now >= next_slice) {
+			exact_slice(&tr, &report, &slice_snap, &slice_t0, now);
+			next_slice += 1e9;
+		}
 		if (cfg.interval_s && now >= next_interval && !cfg.json) {
 			report.duration_s = (now - start) / 1e9;
 			print_interval(&tr, &report, &prev);
@@ -292,7 +314,10 @@ int main(int argc, char **argv)
 	report.duration_s = ((double)now_ns() - start) / 1e9;
 	tracer_disable(&tr);	/* counts and stats from the same moment */
 	tracer_poll(&tr, 0);	/* stall events still in the ring buffer */
-	tracer_collect(&tr, &report);
+	if (cfg.exact)
+		exact_slice(&tr, &report, &slice_snap, &slice_t0, (double)now_ns());
+	else
+		tracer_collect(&tr, &report);
 	tracer_stall_stats(&tr, report.stall_stats);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);
@@ -311,6 +336,8 @@ out:
 	run_report_free(&win.snap);
 	run_report_free(&report);
 	run_report_free(&prev);
+	run_report_free(&slice_snap);
+	timeline_free(&report.tl);
 	free(targets);
 	return rc;
 }

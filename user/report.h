@@ -47,6 +47,22 @@ struct inst_report {
 
 struct inst_stalls;
 
+/* The run in time, for pictures: per instance and per slice (a second in
+ * exact mode, a window in sampled mode), the executions of Redis's two
+ * command classes by latency bucket. Bucket 0 is < 1 us, bucket k (k > 0)
+ * holds [2^(k-1), 2^k) us, and the last one everything above. */
+#define TL_BUCKETS 24
+enum { TL_FAST, TL_SLOW, TL_CLASSES };	/* fast-command, command */
+struct tl_slice {
+	int inst;		/* index in run_report.insts */
+	double t, len_s;	/* unix time of the slice's start, its length */
+	__u32 n[TL_CLASSES][TL_BUCKETS];
+};
+struct timeline {
+	struct tl_slice *s;
+	size_t n, cap;
+};
+
 struct run_report {
 	int exact;
 	double duration_s;
@@ -64,7 +80,20 @@ struct run_report {
 	size_t ninsts;
 	double threshold_ms;	/* latency-monitor-threshold of the doctor section */
 	int raw_counts;		/* sampled mode: show what was sampled, not estimates */
+	/* owned by whoever filled it: run_report_free and report_copy leave
+	 * it alone (freed by timeline_free) */
+	struct timeline tl;
 };
+
+/* Bucket of an execution time, and the lowest time of a bucket (ns). */
+int tl_bucket(double ns);
+double tl_bucket_low_ns(int k);
+/* Add a slice from t0 to t1 (unix time) for instance index inst: the
+ * executions in cur that prev (the same instance earlier; NULL: none)
+ * did not hold yet. Nothing is added when no command ran. -1 on ENOMEM. */
+int timeline_add(struct timeline *tl, int inst, const struct inst_report *cur,
+		 const struct inst_report *prev, double t0, double t1);
+void timeline_free(struct timeline *tl);
 
 /* Sampled mode, at the end of a window: fold the window's own percentiles
  * (cur less the snapshot taken at the previous window's end) into the

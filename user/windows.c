@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "procs.h"
 #include "util.h"
+#include "stalls_user.h"
 #include "windows.h"
 
 #define WINDOW_NS 100e6		/* a window: shorter ones cost Redis more in attaching */
@@ -86,15 +87,21 @@ static void weigh(struct windows *w, struct tracer *tr, struct run_report *r, do
 	w->weighed = 1;
 }
 
-/* A window ends: fold its own percentiles into each command's spread. */
-static void window_spread(struct windows *w, struct tracer *tr, struct run_report *r)
+/* A window ends: fold its own percentiles into each command's spread, and
+ * its executions into the timeline. */
+static void window_spread(struct windows *w, struct tracer *tr, struct run_report *r, double now)
 {
 	size_t i;
 
 	if (tracer_collect(tr, r))
 		return;
-	for (i = 0; i < r->ninsts; i++)
-		inst_window_spread(&r->insts[i], i < w->snap.ninsts ? &w->snap.insts[i] : NULL);
+	for (i = 0; i < r->ninsts; i++) {
+		struct inst_report *prev = i < w->snap.ninsts ? &w->snap.insts[i] : NULL;
+
+		inst_window_spread(&r->insts[i], prev);
+		timeline_add(&r->tl, (int)i, &r->insts[i], prev, stalls_wall((__u64)w->start),
+			     stalls_wall((__u64)now));
+	}
 	report_copy(&w->snap, r);
 }
 
@@ -115,7 +122,7 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 		/* Stop recording first: on a busy host the work below takes CPU
 		 * from Redis, and commands it preempts would count as slow. */
 		tracer_disable(tr);
-		window_spread(w, tr, r);
+		window_spread(w, tr, r, now);
 		/* a target that ended mid-window drops out of the sums */
 		cpu = fmax(targets_cpu_ns(tr) - w->cpu0, 0);
 		reads = fmax(targets_reads(tr) - w->reads0, 0);
@@ -169,7 +176,7 @@ void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, 
 	if (!w->in_gap && !w->warming) {
 		/* the run ends inside a window */
 		tracer_disable(tr);
-		window_spread(w, tr, r);
+		window_spread(w, tr, r, now);
 		w->win_reads = reads - w->reads0;
 		sampler_window(&w->smp, now - w->start);
 		weigh(w, tr, r, 0);
