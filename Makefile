@@ -36,7 +36,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps test unit-test integration-test demo install vmlinux bench fixtures
+.PHONY: all clean deps test unit-test integration-test demo install vmlinux bench fixtures golden-update
 
 all: redlat
 
@@ -88,6 +88,12 @@ deps:
 
 unit-test: redlat fixtures $(UNIT_BINS)
 	$(Q)for t in $(UNIT_BINS); do (cd $(OUTPUT)/tests && ./$$(basename $$t)) || exit 1; done
+	$(Q)tests/golden/run
+
+# After a deliberate change of the report: rewrite tests/golden/*.txt, then
+# review `git diff tests/golden`.
+golden-update: redlat
+	$(Q)tests/golden/run --update
 
 integration-test: redlat $(OUTPUT)/slowfs
 	$(Q)tests/integration/run-all

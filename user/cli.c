@@ -27,6 +27,8 @@ static const char usage[] =
 "                            iteration, fork, fsync, blocked write) as it\n"
 "                            happens, as bcc's *slower tools do\n"
 "  -j, --json                write the report as JSON\n"
+"      --replay FILE         render the report a --json run saved in FILE (no\n"
+"                            BPF, no root); with -j, write it as JSON again\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
 "  -v, --verbose             print libbpf's debug output and each sampling window\n"
 "  -h, --help                this text\n"
@@ -40,7 +42,8 @@ static const char usage[] =
 "  redlat 5 12               # a table every 5 s for a minute\n"
 "  redlat --exact -d 10      # every command, for exact counts\n"
 "  redlat --stalls-only      # forks, fsyncs, rdbSave: nothing on the command path\n"
-"  redlat -j -d 60 > run.json\n";
+"  redlat -j -d 60 > run.json\n"
+"  redlat --replay run.json  # the report of that run, anywhere\n";
 
 int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 {
@@ -53,12 +56,14 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		{ "threshold", required_argument, NULL, 't' },
 		{ "events", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "replay", required_argument, NULL, 'R' },
 		{ "histograms", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
+	const char *live = NULL;	/* an option that only a live run takes */
 	int c, npos, budget_set = 0;
 	long l;
 
@@ -68,6 +73,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:t:ejHvhV", opts, NULL)) != -1) {
+		if (strchr("pdxbste", c))
+			live = c == 'p' ? "--pid" : c == 'd' ? "--duration" : c == 'x' ? "--exact" :
+			       c == 'b' ? "--overhead-budget" : c == 's' ? "--stalls-only" :
+			       c == 't' ? "--threshold" : "--events";
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
@@ -115,6 +124,13 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		case 'j':
 			cfg->json = 1;
 			break;
+		case 'R':
+			if (!*optarg) {
+				fprintf(err, "redlat: --replay needs a file written by redlat --json\n");
+				return -1;
+			}
+			cfg->replay = optarg;
+			break;
 		case 'H':
 			cfg->histograms = 1;
 			break;
@@ -133,7 +149,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		default:
 			/* getopt_long sets optopt to the short name even for a long
 			 * option: name the option as it was written */
-			if (optopt && strchr("pdbt", optopt))
+			if (optopt && strchr("pdbtR", optopt))
 				fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
 			else
 				fprintf(err, "redlat: unknown option '%s'; see redlat --help\n", argv[optind - 1]);
@@ -141,6 +157,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		}
 	}
 	npos = argc - optind;
+	if (cfg->replay && (live || npos)) {
+		fprintf(err, "redlat: --replay renders a saved run: '%s' applies only to a live run\n",
+			live ? live : argv[optind]);
+		return -1;
+	}
 	if (npos > 2) {
 		fprintf(err, "redlat: too many arguments ('%s'); usage: redlat [OPTIONS] [INTERVAL [COUNT]]\n",
 			argv[optind + 2]);

@@ -19,6 +19,7 @@ struct config {
 	double threshold_ms;	/* events and doctor spikes from this long (default 10) */
 	int events;		/* stream events as they happen */
 	int json;
+	const char *replay;	/* --replay FILE: render a saved JSON report */
 	int histograms;		/* per-command histograms: 0 top few, 1 all */
 	int verbose;
 };

@@ -22,7 +22,27 @@ static const struct { const char *key; double p; } pcts[NPCTS] = {
 	{ "p50_ns", 50 }, { "p90_ns", 90 }, { "p99_ns", 99 }, { "p999_ns", 99.9 },
 };
 
-/* count, total, mean, the percentiles and max of a histogram */
+/* The histogram itself, so that --replay renders what the run rendered:
+ * [lowest ns of the slot, count] for each slot holding samples. */
+static json_object *buckets_json(const struct hist *h)
+{
+	json_object *a = json_object_new_array();
+	__u32 i;
+
+	for (i = 0; i < HIST_SLOTS; i++) {
+		json_object *b;
+
+		if (!h->slots[i])
+			continue;
+		b = json_object_new_array();
+		json_object_array_add(b, json_object_new_int64((int64_t)hist_slot_low(i)));
+		json_object_array_add(b, json_object_new_int64((int64_t)h->slots[i]));
+		json_object_array_add(a, b);
+	}
+	return a;
+}
+
+/* count, total, mean, the percentiles, max and buckets of a histogram */
 static json_object *hist_json(const struct hist *h)
 {
 	json_object *o = json_object_new_object();
@@ -34,6 +54,7 @@ static json_object *hist_json(const struct hist *h)
 	for (i = 0; i < ARRAY_SIZE(pcts); i++)
 		add_double(o, pcts[i].key, hist_percentile(h, pcts[i].p));
 	add_int(o, "max_ns", (long long)h->max_ns);
+	json_object_object_add(o, "buckets", buckets_json(h));
 	return o;
 }
 
@@ -50,8 +71,8 @@ static json_object *span_json(const struct cmd_stat *c, int span, const struct r
 
 		/* the response span's samples scale as the execution span's */
 		add_double(o, "estimated_count", c->est_count * n);
-		add_double(o, "estimated_total_ns", c->span[SPAN_EXEC].count ?
-			   h->sum_ns * c->est_count / c->span[SPAN_EXEC].count : 0);
+		add_double(o, "estimated_total_ns", span == SPAN_EXEC ? c->est_sum_ns :
+			   c->span[SPAN_EXEC].count ? h->sum_ns * c->est_count / c->span[SPAN_EXEC].count : 0);
 		json_object_array_add(cr, json_object_new_double(c->est_count - half > 0 ?
 								   (c->est_count - half) * n : 0));
 		json_object_array_add(cr, json_object_new_double((c->est_count + half) * n));
@@ -69,6 +90,21 @@ static json_object *span_json(const struct cmd_stat *c, int span, const struct r
 			json_object_object_add(ci, pcts[i].key, range);
 		}
 		json_object_object_add(o, "ci95", ci);
+		if (span == SPAN_EXEC) {
+			json_object *w = json_object_new_object(), *lo = json_object_new_array();
+			json_object *hi = json_object_new_array();
+
+			/* what the estimate and the ranges were computed from */
+			add_double(o, "estimated_count_variance", c->est_var);
+			add_int(w, "windows", c->nwin);
+			for (i = 0; i < NPCTS; i++) {
+				json_object_array_add(lo, json_object_new_double(c->win_lo[i]));
+				json_object_array_add(hi, json_object_new_double(c->win_hi[i]));
+			}
+			json_object_object_add(w, "low_ns", lo);
+			json_object_object_add(w, "high_ns", hi);
+			json_object_object_add(o, "window_percentiles", w);
+		}
 	}
 	return o;
 }
@@ -120,13 +156,20 @@ static json_object *fork_json(const struct fork_rec *fr)
 static json_object *event_json(const struct stall_rec *e)
 {
 	json_object *o = json_object_new_object();
+	int loop = e->kind == SK_LOOP || e->kind == SK_COMMAND;
 
 	json_object_object_add(o, "event", json_object_new_string(
 		e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) :
 		e->kind == SK_CYCLE ? cycle_name(e->klass) : stall_kind_name(e->kind)));
 	if (e->kind == SK_COMMAND)
 		json_object_object_add(o, "command", json_object_new_string(e->file));
-	if (e->kind == SK_LOOP || e->kind == SK_COMMAND) {
+	add_double(o, "time", e->wall);
+	add_double(o, "duration_ns", e->dur_ns);
+	add_int(o, "pid", e->pid);
+	add_int(o, "tid", e->tid);
+	json_object_object_add(o, "thread", json_object_new_string(thread_role_name(e->role)));
+	json_object_object_add(o, "comm", json_object_new_string(e->comm));
+	if (loop) {
 		json_object *b = json_object_new_object();
 
 		add_double(b, "on_cpu_ns", e->oncpu_ns);
@@ -139,21 +182,8 @@ static json_object *event_json(const struct stall_rec *e)
 			add_int(b, "cpu_taken_by_pid", e->other_pid);
 			json_object_object_add(b, "cpu_taken_by_comm", json_object_new_string(e->other_comm));
 		}
-		json_object_object_add(b, "fork_child_alive", json_object_new_boolean(e->flags & EVF_CHILD_LIVE));
-		json_object_object_add(b, "fsync_in_flight", json_object_new_boolean(e->flags & EVF_FSYNC_LIVE));
 		json_object_object_add(o, "breakdown", b);
-		add_double(o, "time", e->wall);
-		add_double(o, "duration_ns", e->dur_ns);
-		add_int(o, "tid", e->tid);
-		return o;
-	}
-	add_double(o, "time", e->wall);
-	add_double(o, "duration_ns", e->dur_ns);
-	add_int(o, "pid", e->pid);
-	add_int(o, "tid", e->tid);
-	json_object_object_add(o, "thread", json_object_new_string(thread_role_name(e->role)));
-	json_object_object_add(o, "comm", json_object_new_string(e->comm));
-	if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE) {
+	} else if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE && e->kind != SK_CYCLE) {
 		add_int(o, "fd", e->fd);
 		json_object_object_add(o, "file", json_object_new_string(e->file));
 		json_object_object_add(o, "file_class", json_object_new_string(file_class_name(e->fclass)));
@@ -161,6 +191,7 @@ static json_object *event_json(const struct stall_rec *e)
 	add_int(o, "return", e->ret);
 	json_object_object_add(o, "blocked_behind_fsync", json_object_new_boolean(e->flags & EVF_BLOCKED));
 	json_object_object_add(o, "child_alive", json_object_new_boolean(e->flags & EVF_CHILD_LIVE));
+	json_object_object_add(o, "fsync_in_flight", json_object_new_boolean(e->flags & EVF_FSYNC_LIVE));
 	return o;
 }
 
@@ -215,6 +246,7 @@ static json_object *stalls_json(const struct inst_report *in)
 		json_object_object_add(mt, "run_queue", hist_json(&h));
 		stalls_hist_sum(s, SK_RUNQ, 1, -1, &h);
 		add_int(mt, "involuntary_switches", (long long)h.count);
+		json_object_object_add(mt, "run_queue_preempted", hist_json(&h));
 		stalls_hist_sum(s, SK_OFFCPU, 1, -1, &h);
 		json_object_object_add(mt, "off_cpu_sleeping", hist_json(&h));
 		stalls_hist_sum(s, SK_OFFCPU, 2, -1, &h);
@@ -239,6 +271,8 @@ static json_object *stalls_json(const struct inst_report *in)
 	add_int(o, "events_not_kept", (long long)s->not_kept);
 	json_object_object_add(o, "not_probed", json_object_new_string(in->missing));
 	json_object_object_add(o, "parent_faults_counted", json_object_new_boolean(s->have_fault_tp));
+	json_object_object_add(o, "fork_function_probed", json_object_new_boolean(s->have_fork_probe));
+	json_object_object_add(o, "cow_probed", json_object_new_boolean(s->have_cow_probe));
 	return o;
 }
 
@@ -273,20 +307,14 @@ static json_object *timeline_json(const struct run_report *r, int inst)
 
 int render_json(FILE *f, const struct run_report *r)
 {
-	static const char *const stat_keys[STAT_MAX] = {
-		"command_probe_hits", "pair_probe_hits", "syscall_hits",
-		"dropped_hist_full", "dropped_name_unreadable", "dropped_pending_full",
-		"late_hits",
-	};
 	json_object *root = json_object_new_object(), *insts = json_object_new_array();
 	json_object *probe = json_object_new_object(), *stats = json_object_new_object();
 	size_t i, j;
 	int k;
 
-	static const char *const sst_keys[SST_MAX] = {
-		"stall_events", "stall_events_lost", "stall_hist_full", "children_not_followed",
-	};
 
+	/* the schema: tests/schema/redlat-report.schema.json */
+	json_object_object_add(root, "format", json_object_new_string("redlat-report-1"));
 	json_object_object_add(root, "mode", json_object_new_string(r->stalls_only ? "stalls-only" :
 								    r->exact ? "exact" : "sampled"));
 	add_double(root, "threshold_ms", r->threshold_ms);
@@ -304,9 +332,9 @@ int render_json(FILE *f, const struct run_report *r)
 		json_object_object_add(root, "sampling", s);
 	}
 	for (k = 0; k < STAT_MAX; k++)
-		add_int(stats, stat_keys[k], (long long)r->stats[k]);
+		add_int(stats, report_stat_key(k), (long long)r->stats[k]);
 	for (k = 0; k < SST_MAX; k++)
-		add_int(stats, sst_keys[k], (long long)r->stall_stats[k]);
+		add_int(stats, report_stall_stat_key(k), (long long)r->stall_stats[k]);
 	json_object_object_add(root, "stats", stats);
 	{
 		json_object *b = json_object_new_array();

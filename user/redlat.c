@@ -205,6 +205,24 @@ static void exact_slice(struct tracer *tr, struct run_report *r, struct run_repo
 	*t0 = t1;
 }
 
+/* --replay: render a saved run; no BPF, no privileges. */
+static int replay(const struct config *cfg)
+{
+	struct run_report r;
+	char err[512];
+
+	if (report_from_json(cfg->replay, &r, err, sizeof(err))) {
+		die_line("%s", err);
+		return 1;
+	}
+	if (cfg->json)
+		render_json(stdout, &r);
+	else
+		render_text(stdout, &r, cfg->histograms);
+	report_loaded_free(&r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct run_report report = {}, prev = {}, slice_snap = {};
@@ -225,6 +243,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	verbose = cfg.verbose;
+	if (cfg.replay)
+		return replay(&cfg);
 	libbpf_set_print(libbpf_print);
 	if (check_privileges())
 		return 1;

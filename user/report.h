@@ -130,6 +130,14 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms);
 /* The LATENCY DOCTOR-style section. */
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in);
 int render_json(FILE *f, const struct run_report *r);
+/* --replay: the report a JSON document of render_json() holds, with its own
+ * inst_stalls and timeline; free it with report_loaded_free(). -1 with a
+ * one-line err when the file is unreadable or not a redlat report. */
+int report_from_json(const char *path, struct run_report *r, char *err, size_t errlen);
+void report_loaded_free(struct run_report *r);
+/* The JSON names of run_report.stats[] and .stall_stats[] */
+const char *report_stat_key(int k);
+const char *report_stall_stat_key(int k);
 /* Where the last interval's stall lines stopped. */
 struct stall_mark {
 	size_t nforks;

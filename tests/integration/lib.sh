@@ -81,3 +81,12 @@ assert_no_progs() {
 assert_text_restored() {
 	$PY "$ROOT/tests/integration/check_text.py" "$1" || fail "Redis's text still carries a breakpoint"
 }
+
+# check_report_json FILE: a live run's --json is valid against the schema,
+# and --replay reads it back whole (writes it again byte for byte)
+check_report_json() {
+	"$ROOT/tests/schema/validate" "$1" || fail "$1 is not valid against tests/schema"
+	"$REDLAT" --replay "$1" -j | cmp -s - "$1" || fail "--replay -j does not write $1 back unchanged"
+	"$REDLAT" --replay "$1" > "$1.replayed" || fail "--replay $1 failed"
+	grep -q "^Doctor" "$1.replayed" || fail "--replay $1 has no doctor section"
+}

@@ -36,6 +36,7 @@ $R debug sleep 0.02 >/dev/null
 sleep 0.3
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
+check_report_json "$TMP/report.json"
 $R --json slowlog get 1024 > "$TMP/slowlog.json" || fail "SLOWLOG GET failed"
 
 $PY - "$TMP/report.json" "$TMP/slowlog.json" <<'PYEOF' || fail "causes not recognised"

@@ -22,6 +22,7 @@ for _ in $(seq 100); do [ "$($R dbsize)" = 0 ] && break; sleep 0.1; done
 sleep 0.5
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
+check_report_json "$TMP/report.json"
 $R --json latency history expire-cycle > "$TMP/history.json"
 
 $PY - "$TMP/report.json" "$TMP/history.json" <<'PYEOF' || fail "expire cycles disagree with LATENCY HISTORY"

@@ -29,6 +29,7 @@ for i in $(seq 20); do $R rpush nb v >/dev/null; $R blpop nb 1 >/dev/null; done
 sleep 0.5
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
+check_report_json "$TMP/report.json"
 $R info commandstats > "$TMP/after"
 
 $PY "$ROOT/tests/integration/compare.py" counts "$TMP/before" "$TMP/after" "$TMP/report.json" \

@@ -44,6 +44,7 @@ forks_after=$(info stats total_forks)
 sleep 0.3
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
+check_report_json "$TMP/report.json"
 
 $PY - "$TMP/report.json" "$TMP/expect" "$((forks_after - forks_before))" "$rdb_cow" "$aof_cow" <<'EOF' || fail "forks disagree with Redis"
 import json, sys

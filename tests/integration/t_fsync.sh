@@ -39,6 +39,7 @@ run() {
 	after=$(lab_fsync_count)
 	kill -INT "$REDLAT_PID"
 	wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/$policy.json.err")"
+	check_report_json "$TMP/$policy.json"
 	echo $((after - before)) > "$TMP/$policy.served"
 }
 

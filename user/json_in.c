@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/* --replay: a report read back from the JSON document a run wrote, into
+ * the same structs the tracer fills, so that every renderer draws it as the
+ * run did. No BPF and no root. The document carries each histogram's
+ * buckets, each fork and event, and sampled mode's estimates. */
+#include <errno.h>
+#include <json.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "histo.h"
+#include "report.h"
+#include "stalls_user.h"
+#include "util.h"
+
+/* A member of o, NULL when o is not an object or lacks it. */
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_is_type(o, json_type_object) &&
+	       json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static double num(json_object *o, const char *key)
+{
+	return json_object_get_double(get(o, key));
+}
+
+static long long inum(json_object *o, const char *key)
+{
+	return (long long)json_object_get_int64(get(o, key));
+}
+
+static int flag(json_object *o, const char *key)
+{
+	return json_object_get_boolean(get(o, key));
+}
+
+static void str(char *dst, size_t len, json_object *o, const char *key)
+{
+	const char *s = json_object_get_string(get(o, key));
+
+	snprintf(dst, len, "%s", s ? s : "");
+}
+
+static size_t alen(json_object *a)
+{
+	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static json_object *at(json_object *a, size_t i)
+{
+	return json_object_array_get_idx(a, i);
+}
+
+/* The value of name under a name function, or -1. */
+static int lookup(const char *(*fn)(int), int lo, int hi, json_object *o, const char *key)
+{
+	const char *name = json_object_get_string(get(o, key));
+	int v;
+
+	for (v = lo; name && v < hi; v++)
+		if (!strcmp(fn(v), name))
+			return v;
+	return -1;
+}
+
+static void hist_from(struct hist *h, json_object *o)
+{
+	json_object *b = get(o, "buckets");
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	h->count = (__u64)inum(o, "count");
+	h->sum_ns = (__u64)inum(o, "total_ns");
+	h->max_ns = (__u64)inum(o, "max_ns");
+	for (i = 0; i < alen(b); i++) {
+		__u64 low = (__u64)json_object_get_int64(at(at(b, i), 0));
+
+		h->slots[hist_slot(low)] += (__u64)json_object_get_int64(at(at(b, i), 1));
+	}
+}
+
+static void doubles_from(double *dst, size_t n, json_object *a)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < alen(a); i++)
+		dst[i] = json_object_get_double(at(a, i));
+}
+
+static int cmds_from(struct inst_report *in, json_object *a)
+{
+	size_t i;
+
+	for (i = 0; i < alen(a); i++) {
+		json_object *o = at(a, i), *ex = get(o, "execution"), *w = get(ex, "window_percentiles");
+		char name[CMD_NAME_LEN];
+		struct cmd_stat *c;
+
+		str(name, sizeof(name), o, "name");
+		c = inst_cmd(in, name);
+		if (!c)
+			return -1;
+		hist_from(&c->span[SPAN_EXEC], ex);
+		hist_from(&c->span[SPAN_RESPONSE], get(o, "response"));
+		c->est_count = num(ex, "estimated_count");
+		c->est_sum_ns = num(ex, "estimated_total_ns");
+		c->est_var = num(ex, "estimated_count_variance");
+		c->seen_count = c->span[SPAN_EXEC].count;
+		c->nwin = (unsigned)inum(w, "windows");
+		doubles_from(c->win_lo, NPCTS, get(w, "low_ns"));
+		doubles_from(c->win_hi, NPCTS, get(w, "high_ns"));
+	}
+	return 0;
+}
+
+static int add_hist(struct inst_stalls *s, int kind, int role, int fclass, const struct hist *h)
+{
+	struct stall_key k = { .tgid = (__u32)s->pid, .kind = (__u16)kind, .role = (__u8)role,
+			       .fclass = (__u8)fclass };
+
+	if (kind < 0 || role < 0 || fclass < 0 || !h->count)
+		return 0;
+	stalls_set_hist(s, &k, h);
+	return 0;
+}
+
+/* syncs, aof_writes, persistence, cycles and main_thread: the histograms as
+ * the BPF maps keyed them */
+static int hists_from(struct inst_stalls *s, json_object *st)
+{
+	json_object *a, *mt = get(st, "main_thread");
+	struct hist *h = malloc(sizeof(*h)), *pre = malloc(sizeof(*pre));
+	size_t i;
+	int rc = -1;
+
+	if (!h || !pre)
+		goto out;
+	for (a = get(st, "syncs"), i = 0; i < alen(a); i++) {
+		hist_from(h, at(a, i));
+		if (add_hist(s, lookup(stall_kind_name, 1, SK_MAX, at(a, i), "syscall"),
+			     lookup(thread_role_name, 0, ROLE_MAX, at(a, i), "thread"),
+			     lookup(file_class_name, 0, FC_MAX, at(a, i), "file_class"), h))
+			goto out;
+	}
+	for (a = get(st, "aof_writes"), i = 0; i < alen(a); i++) {
+		hist_from(h, at(a, i));
+		if (add_hist(s, SK_AOF_WRITE, lookup(aof_write_event, 0, AW_MAX, at(a, i), "event"), FC_AOF, h))
+			goto out;
+	}
+	for (a = get(st, "persistence"), i = 0; i < alen(a); i++) {
+		hist_from(h, at(a, i));
+		if (add_hist(s, lookup(stall_kind_name, 1, SK_MAX, at(a, i), "function"),
+			     lookup(thread_role_name, 0, ROLE_MAX, at(a, i), "thread"), 0, h))
+			goto out;
+	}
+	for (a = get(st, "cycles"), i = 0; i < alen(a); i++) {
+		hist_from(h, at(a, i));
+		if (add_hist(s, SK_CYCLE, lookup(cycle_name, 0, CYCLE_MAX, at(a, i), "event"), 0, h))
+			goto out;
+	}
+	hist_from(h, get(mt, "iterations"));
+	if (add_hist(s, SK_LOOP, 0, 0, h))
+		goto out;
+	/* the run-queue histogram, split back into woken and preempted */
+	hist_from(h, get(mt, "run_queue"));
+	hist_from(pre, get(mt, "run_queue_preempted"));
+	if (add_hist(s, SK_RUNQ, 1, 0, pre))
+		goto out;
+	{
+		__u64 max = h->max_ns;
+
+		hist_delta(h, h, pre);
+		h->max_ns = max;
+	}
+	if (add_hist(s, SK_RUNQ, 0, 0, h))
+		goto out;
+	hist_from(h, get(mt, "off_cpu_sleeping"));
+	if (add_hist(s, SK_OFFCPU, 1, 0, h))
+		goto out;
+	hist_from(h, get(mt, "off_cpu_uninterruptible"));
+	if (add_hist(s, SK_OFFCPU, 2, 0, h))
+		goto out;
+	rc = 0;
+out:
+	free(h);
+	free(pre);
+	return rc;
+}
+
+static void fork_from(struct fork_rec *f, json_object *o)
+{
+	json_object *w = get(o, "child_work");
+
+	memset(f, 0, sizeof(*f));
+	f->child = (pid_t)inum(o, "child_pid");
+	f->purpose = lookup(fork_purpose_name, 0, FORK_PURPOSE_REPL + 1, o, "purpose");
+	f->seen_fork = flag(o, "seen");
+	f->wall = num(o, "time");
+	f->ts_ns = (__u64)(f->wall * 1e9);
+	f->stall_ns = f->seen_fork ? num(o, "stall_ns") : -1;
+	f->sys_ns = num(o, "syscall_ns");
+	f->wait_ns = num(o, "cpu_wait_ns");
+	f->rss_bytes = (__u64)inum(o, "rss_bytes");
+	f->pgtable_bytes = (__u64)inum(o, "pgtable_bytes");
+	f->exited = flag(o, "exited");
+	f->life_ns = num(o, "lifetime_ns");
+	f->exit_code = get(o, "exit_signal") ? (int)inum(o, "exit_signal") : (int)(inum(o, "exit_status") << 8);
+	f->faults = (__u64)inum(o, "parent_faults");
+	f->cow_faults = (__u64)inum(o, "parent_cow_faults");
+	f->has_cow = get(o, "cow_bytes") != NULL;
+	f->cow_bytes = (__u64)inum(o, "cow_bytes");
+	if (w) {
+		f->work_kind = lookup(stall_kind_name, 1, SK_MAX, w, "function");
+		f->work_kind = f->work_kind < 0 ? 0 : f->work_kind;
+		f->work_ns = num(w, "duration_ns");
+		f->work_ret = flag(w, "ok") ? 0 : -1;
+	}
+}
+
+static void event_from(struct stall_rec *e, json_object *o)
+{
+	json_object *b = get(o, "breakdown");
+	int v;
+
+	memset(e, 0, sizeof(*e));
+	if ((v = lookup(aof_write_event, 0, AW_MAX, o, "event")) >= 0) {
+		e->kind = SK_AOF_WRITE;
+		e->klass = v;
+	} else if ((v = lookup(cycle_name, 0, CYCLE_MAX, o, "event")) >= 0) {
+		e->kind = SK_CYCLE;
+		e->klass = v;
+	} else {
+		e->kind = lookup(stall_kind_name, 1, SK_MAX, o, "event");
+	}
+	e->wall = num(o, "time");
+	e->ts_ns = (__u64)(e->wall * 1e9);
+	e->dur_ns = num(o, "duration_ns");
+	e->pid = (pid_t)inum(o, "pid");
+	e->tid = (pid_t)inum(o, "tid");
+	e->role = lookup(thread_role_name, 0, ROLE_MAX, o, "thread");
+	e->role = e->role < 0 ? ROLE_OTHER : e->role;
+	str(e->comm, sizeof(e->comm), o, "comm");
+	str(e->file, sizeof(e->file), o, e->kind == SK_COMMAND ? "command" : "file");
+	e->fclass = lookup(file_class_name, 0, FC_MAX, o, "file_class");
+	e->fclass = e->fclass < 0 ? 0 : e->fclass;
+	e->fd = (int)(get(o, "fd") ? inum(o, "fd") : -1);
+	e->ret = (int)inum(o, "return");
+	e->flags = (flag(o, "blocked_behind_fsync") ? EVF_BLOCKED : 0) |
+		   (flag(o, "child_alive") ? EVF_CHILD_LIVE : 0) |
+		   (flag(o, "fsync_in_flight") ? EVF_FSYNC_LIVE : 0);
+	e->oncpu_ns = num(b, "on_cpu_ns");
+	e->runq_ns = num(b, "run_queue_ns");
+	e->sleep_ns = num(b, "sleeping_ns");
+	e->block_ns = num(b, "blocked_ns");
+	e->minflt = (unsigned long long)inum(b, "minor_faults");
+	e->majflt = (unsigned long long)inum(b, "major_faults");
+	e->other_pid = (pid_t)inum(b, "cpu_taken_by_pid");
+	str(e->other_comm, sizeof(e->other_comm), b, "cpu_taken_by_comm");
+}
+
+static int stalls_from(struct inst_report *in, json_object *st)
+{
+	struct inst_stalls *s = calloc(1, sizeof(*s));
+	json_object *a, *mt = get(st, "main_thread");
+	struct thief *th;
+	size_t i, n;
+
+	if (!s)
+		return -1;
+	in->st = s;
+	s->pid = in->pid;
+	str(in->missing, sizeof(in->missing), st, "not_probed");
+	s->have_fault_tp = flag(st, "parent_faults_counted");
+	s->have_fork_probe = flag(st, "fork_function_probed");
+	s->have_cow_probe = flag(st, "cow_probed");
+	s->not_kept = (unsigned long)inum(st, "events_not_kept");
+	a = get(st, "forks");
+	n = alen(a);
+	s->forks = n ? calloc(n, sizeof(*s->forks)) : NULL;
+	if (n && !s->forks)
+		return -1;
+	for (i = 0; i < n; i++)
+		fork_from(&s->forks[i], at(a, i));
+	s->nforks = s->capforks = n;
+	a = get(st, "events");
+	n = alen(a);
+	s->events = n ? calloc(n, sizeof(*s->events)) : NULL;
+	if (n && !s->events)
+		return -1;
+	for (i = 0; i < n; i++)
+		event_from(&s->events[i], at(a, i));
+	s->nevents = s->capevents = n;
+	a = get(mt, "cpu_taken_by");
+	n = alen(a);
+	th = n ? calloc(n, sizeof(*th)) : NULL;
+	if (n && !th)
+		return -1;
+	for (i = 0; i < n; i++) {
+		th[i].pid = (pid_t)inum(at(a, i), "pid");
+		str(th[i].comm, sizeof(th[i].comm), at(a, i), "comm");
+		th[i].ns = num(at(a, i), "ns");
+	}
+	stalls_set_thieves(s, th, n);
+	free(th);
+	if (hists_from(s, st))
+		return -1;
+	stalls_sort(s);
+	return 0;
+}
+
+static int timeline_from(struct run_report *r, int inst, json_object *a)
+{
+	static const char *const cls[TL_CLASSES] = { "fast-command", "command" };
+	size_t i;
+	int c, k;
+
+	for (i = 0; i < alen(a); i++) {
+		json_object *o = at(a, i);
+		struct tl_slice *sl;
+
+		if (r->tl.n == r->tl.cap) {
+			size_t cap = r->tl.cap ? 2 * r->tl.cap : 64;
+
+			sl = realloc(r->tl.s, cap * sizeof(*sl));
+			if (!sl)
+				return -1;
+			r->tl.s = sl;
+			r->tl.cap = cap;
+		}
+		sl = &r->tl.s[r->tl.n++];
+		memset(sl, 0, sizeof(*sl));
+		sl->inst = inst;
+		sl->t = num(o, "time");
+		sl->len_s = num(o, "length_s");
+		for (c = 0; c < TL_CLASSES; c++)
+			for (k = 0; k < TL_BUCKETS; k++)
+				sl->n[c][k] = (__u32)json_object_get_int64(at(get(o, cls[c]), (size_t)k));
+	}
+	return 0;
+}
+
+static const char *const stat_keys[STAT_MAX] = {
+	"command_probe_hits", "pair_probe_hits", "syscall_hits",
+	"dropped_hist_full", "dropped_name_unreadable", "dropped_pending_full",
+	"late_hits",
+};
+static const char *const sst_keys[SST_MAX] = {
+	"stall_events", "stall_events_lost", "stall_hist_full", "children_not_followed",
+};
+
+const char *report_stat_key(int k)
+{
+	return k >= 0 && k < STAT_MAX ? stat_keys[k] : NULL;
+}
+
+const char *report_stall_stat_key(int k)
+{
+	return k >= 0 && k < SST_MAX ? sst_keys[k] : NULL;
+}
+
+static int seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int report_from_json(const char *path, struct run_report *r, char *err, size_t errlen)
+{
+	json_object *root, *insts, *stats;
+	const char *mode;
+	size_t i;
+	int k, rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	root = json_object_from_file(path);
+	if (!root)
+		return seterr(err, errlen, "cannot read %s: %s", path,
+			      access(path, R_OK) ? strerror(errno) : "not a JSON document");
+	mode = json_object_get_string(get(root, "mode"));
+	insts = get(root, "instances");
+	if (!mode || !json_object_is_type(insts, json_type_array) || !get(root, "threshold_ms")) {
+		seterr(err, errlen, "%s is not a redlat report (no mode, threshold_ms or instances): "
+		       "give a file written by redlat --json", path);
+		goto out;
+	}
+	r->exact = !strcmp(mode, "exact");
+	r->stalls_only = !strcmp(mode, "stalls-only");
+	r->threshold_ms = num(root, "threshold_ms");
+	r->duration_s = num(root, "duration_s");
+	r->hit_ns = num(get(root, "probe_cost"), "hit_ns");
+	r->pair_bias_ns = num(get(root, "probe_cost"), "pair_bias_ns");
+	r->budget = num(get(root, "sampling"), "budget");
+	r->attached_s = num(get(root, "sampling"), "attached_s");
+	r->windows = (unsigned long)inum(get(root, "sampling"), "windows");
+	r->scale = get(root, "sampling") ? num(get(root, "sampling"), "scale") : 1;
+	stats = get(root, "stats");
+	for (k = 0; k < STAT_MAX; k++)
+		r->stats[k] = (unsigned long long)inum(stats, stat_keys[k]);
+	for (k = 0; k < SST_MAX; k++)
+		r->stall_stats[k] = (unsigned long long)inum(stats, sst_keys[k]);
+	r->ninsts = alen(insts);
+	r->insts = r->ninsts ? calloc(r->ninsts, sizeof(*r->insts)) : NULL;
+	if (r->ninsts && !r->insts)
+		goto nomem;
+	for (i = 0; i < r->ninsts; i++) {
+		struct inst_report *in = &r->insts[i];
+		json_object *o = at(insts, i), *ports = get(o, "ports");
+
+		in->pid = (pid_t)inum(o, "pid");
+		str(in->exe, sizeof(in->exe), o, "exe");
+		str(in->product, sizeof(in->product), o, "product");
+		str(in->version, sizeof(in->version), o, "version");
+		str(in->probes, sizeof(in->probes), o, "probes");
+		in->ended = flag(o, "ended");
+		for (k = 0; k < MAX_PORTS && (size_t)k < alen(ports); k++)
+			in->ports[in->nports++] = (int)json_object_get_int(at(ports, (size_t)k));
+		if (cmds_from(in, get(o, "commands")) ||
+		    (get(o, "stalls") && stalls_from(in, get(o, "stalls"))) ||
+		    timeline_from(r, (int)i, get(o, "timeline")))
+			goto nomem;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	seterr(err, errlen, "out of memory reading %s", path);
+out:
+	json_object_put(root);
+	if (rc)
+		report_loaded_free(r);
+	return rc;
+}
+
+void report_loaded_free(struct run_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ninsts; i++)
+		if (r->insts[i].st) {
+			stalls_free(r->insts[i].st);
+			free(r->insts[i].st);
+		}
+	timeline_free(&r->tl);
+	run_report_free(r);
+}
