@@ -307,6 +307,25 @@ static void test_stalls_and_threshold(void **state)
 			   "--stalls-only probes no command");
 }
 
+static void test_replay(void **state)
+{
+	(void)state;
+	parse(NULL);
+	assert_null(r.cfg.replay);
+	parse("--replay", "run.json", "-j", "-H", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.cfg.replay, "run.json");
+	assert_int_equal(r.cfg.json, 1);
+	assert_int_equal(r.cfg.histograms, 1);
+	assert_usage_error(parse("--replay", NULL), "option '--replay' needs a value");
+	assert_usage_error(parse("--replay", "", NULL), "--replay needs a file");
+	assert_usage_error(parse("--replay", "a.json", "-p", "1", NULL), "'--pid' applies only to a live run");
+	assert_usage_error(parse("--exact", "--replay", "a.json", NULL), "'--exact' applies only");
+	assert_usage_error(parse("--replay", "a.json", "-t", "5", NULL), "'--threshold' applies only");
+	assert_usage_error(parse("--replay", "a.json", "--stalls-only", NULL), "'--stalls-only' applies");
+	assert_usage_error(parse("--replay", "a.json", "5", NULL), "'5' applies only to a live run");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_reentrant),
 		cmocka_unit_test(test_stalls_and_threshold),
+		cmocka_unit_test(test_replay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
