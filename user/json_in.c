@@ -192,9 +192,10 @@ out:
 	return rc;
 }
 
-static void fork_from(struct fork_rec *f, json_object *o)
+static void fork_from(void *dst, json_object *o)
 {
 	json_object *w = get(o, "child_work");
+	struct fork_rec *f = dst;
 
 	memset(f, 0, sizeof(*f));
 	f->child = (pid_t)inum(o, "child_pid");
@@ -222,9 +223,10 @@ static void fork_from(struct fork_rec *f, json_object *o)
 	}
 }
 
-static void event_from(struct stall_rec *e, json_object *o)
+static void event_from(void *dst, json_object *o)
 {
 	json_object *b = get(o, "breakdown");
+	struct stall_rec *e = dst;
 	int v;
 
 	memset(e, 0, sizeof(*e));
@@ -263,12 +265,36 @@ static void event_from(struct stall_rec *e, json_object *o)
 	str(e->other_comm, sizeof(e->other_comm), b, "cpu_taken_by_comm");
 }
 
+static void thief_from(void *dst, json_object *o)
+{
+	struct thief *t = dst;
+
+	t->pid = (pid_t)inum(o, "pid");
+	str(t->comm, sizeof(t->comm), o, "comm");
+	t->ns = num(o, "ns");
+}
+
+/* The array a as n structs of size bytes, each filled by fill. -1 on ENOMEM. */
+static int array_from(json_object *a, size_t size, void **out, size_t *n,
+		      void (*fill)(void *dst, json_object *o))
+{
+	size_t i;
+
+	*n = alen(a);
+	*out = *n ? calloc(*n, size) : NULL;
+	if (*n && !*out)
+		return -1;
+	for (i = 0; i < *n; i++)
+		fill((char *)*out + i * size, at(a, i));
+	return 0;
+}
+
 static int stalls_from(struct inst_report *in, json_object *st)
 {
 	struct inst_stalls *s = calloc(1, sizeof(*s));
-	json_object *a, *mt = get(st, "main_thread");
-	struct thief *th;
-	size_t i, n;
+	json_object *mt = get(st, "main_thread");
+	struct thief *th = NULL;
+	size_t n;
 
 	if (!s)
 		return -1;
@@ -279,32 +305,12 @@ static int stalls_from(struct inst_report *in, json_object *st)
 	s->have_fork_probe = flag(st, "fork_function_probed");
 	s->have_cow_probe = flag(st, "cow_probed");
 	s->not_kept = (unsigned long)inum(st, "events_not_kept");
-	a = get(st, "forks");
-	n = alen(a);
-	s->forks = n ? calloc(n, sizeof(*s->forks)) : NULL;
-	if (n && !s->forks)
+	if (array_from(get(st, "forks"), sizeof(*s->forks), (void **)&s->forks, &s->nforks, fork_from) ||
+	    array_from(get(st, "events"), sizeof(*s->events), (void **)&s->events, &s->nevents, event_from) ||
+	    array_from(get(mt, "cpu_taken_by"), sizeof(*th), (void **)&th, &n, thief_from))
 		return -1;
-	for (i = 0; i < n; i++)
-		fork_from(&s->forks[i], at(a, i));
-	s->nforks = s->capforks = n;
-	a = get(st, "events");
-	n = alen(a);
-	s->events = n ? calloc(n, sizeof(*s->events)) : NULL;
-	if (n && !s->events)
-		return -1;
-	for (i = 0; i < n; i++)
-		event_from(&s->events[i], at(a, i));
-	s->nevents = s->capevents = n;
-	a = get(mt, "cpu_taken_by");
-	n = alen(a);
-	th = n ? calloc(n, sizeof(*th)) : NULL;
-	if (n && !th)
-		return -1;
-	for (i = 0; i < n; i++) {
-		th[i].pid = (pid_t)inum(at(a, i), "pid");
-		str(th[i].comm, sizeof(th[i].comm), at(a, i), "comm");
-		th[i].ns = num(at(a, i), "ns");
-	}
+	s->capforks = s->nforks;
+	s->capevents = s->nevents;
 	stalls_set_thieves(s, th, n);
 	free(th);
 	if (hists_from(s, st))

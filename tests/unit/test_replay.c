@@ -14,20 +14,7 @@
 #include "histo.h"
 #include "report.h"
 #include "stalls_user.h"
-
-static struct stall_event ev(int kind, __u32 pid, __u64 ts, __u64 dur)
-{
-	struct stall_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = kind;
-	e.tgid = 100;
-	e.pid = pid;
-	e.tid = pid;
-	e.ts_ns = ts;
-	e.dur_ns = dur;
-	return e;
-}
+#include "stall_ev.h"
 
 static void add_hist(struct inst_stalls *s, int kind, int role, int fclass, __u64 ns, int n)
 {
@@ -39,6 +26,20 @@ static void add_hist(struct inst_stalls *s, int kind, int role, int fclass, __u6
 		hist_record(h, ns * (__u64)(i + 1));
 	stalls_set_hist(s, &k, h);
 	free(h);
+}
+
+/* An fsync or a write of the AOF on the main thread. */
+static void aof_ev(struct inst_stalls *s, int kind, __u64 ts, __u64 dur, int klass, int flags)
+{
+	struct stall_event e = ev(kind, 100, ts, dur);
+
+	e.role = ROLE_MAIN;
+	e.fclass = FC_AOF;
+	e.klass = klass;
+	e.flags = flags;
+	e.fd = 7;
+	snprintf(e.file, sizeof(e.file), "appendonly.aof.1.incr.aof");
+	stalls_add_event(s, &e);
 }
 
 /* Forks (one with its child's work and copy-on-write, one whose child was
@@ -72,20 +73,8 @@ static void fill_stalls(struct inst_stalls *s)
 	e = ev(SK_CHILD_EXIT, 556, 5000000000ULL, 100000000);
 	e.ret = 9;	/* SIGKILL */
 	stalls_add_event(s, &e);
-	e = ev(SK_FDATASYNC, 100, 6000000000ULL, 45000000);
-	e.role = ROLE_MAIN;
-	e.fclass = FC_AOF;
-	e.fd = 7;
-	snprintf(e.file, sizeof(e.file), "appendonly.aof.1.incr.aof");
-	stalls_add_event(s, &e);
-	e = ev(SK_AOF_WRITE, 100, 7000000000ULL, 600000000);
-	e.role = ROLE_MAIN;
-	e.klass = AW_PENDING_FSYNC;
-	e.fclass = FC_AOF;
-	e.flags = EVF_BLOCKED;
-	e.fd = 7;
-	snprintf(e.file, sizeof(e.file), "appendonly.aof.1.incr.aof");
-	stalls_add_event(s, &e);
+	aof_ev(s, SK_FDATASYNC, 6000000000ULL, 45000000, 0, 0);
+	aof_ev(s, SK_AOF_WRITE, 7000000000ULL, 600000000, AW_PENDING_FSYNC, EVF_BLOCKED);
 	e = ev(SK_LOOP, 100, 8000000000ULL, 40000000);
 	e.role = ROLE_MAIN;
 	e.runq_ns = 30000000;

@@ -13,20 +13,7 @@
 #include "histo.h"
 #include "report.h"
 #include "stalls_user.h"
-
-static struct stall_event ev(int kind, __u32 pid, __u64 ts, __u64 dur)
-{
-	struct stall_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = kind;
-	e.tgid = 100;
-	e.pid = pid;
-	e.tid = pid;
-	e.ts_ns = ts;
-	e.dur_ns = dur;
-	return e;
-}
+#include "stall_ev.h"
 
 static void test_fork_with_child(void **state)
 {
