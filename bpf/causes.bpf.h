@@ -20,10 +20,6 @@
 #define NR_epoll_pwait 281
 #define NR_epoll_pwait2 441
 
-#define OFF_RUNNABLE 0
-#define OFF_SLEEP 1
-#define OFF_BLOCKED 2	/* TASK_UNINTERRUPTIBLE */
-
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -133,8 +129,36 @@ static __always_inline void loop_switch_out(struct loop_state *ls, struct task_s
 	}
 }
 
+/* A run-queue wait or an off-CPU period of the threshold or more: an event
+ * of its own, so that it can be dated and, for a wait, the task that had
+ * the CPU named. Rare by construction (the threshold is milliseconds). */
+static __always_inline void loop_off_event(__u32 tgid, struct task_struct *next, __u16 kind, __u32 klass,
+					   __u64 ts, __u64 dur, const struct thief_key *tk)
+{
+	struct stall_event *e = event_new();
+
+	if (!e)
+		return;
+	e->kind = kind;
+	e->klass = klass;
+	e->ts_ns = ts;
+	e->dur_ns = dur;
+	e->tgid = tgid;
+	e->pid = tgid;
+	e->tid = tgid;
+	e->role = ROLE_MAIN;
+	e->flags = EVF_MAIN;
+	/* sched_switch runs as the task leaving the CPU: the comm is next's */
+	BPF_CORE_READ_STR_INTO(&e->comm, next, comm);
+	if (tk && tk->pid) {
+		e->other_pid = tk->pid;
+		__builtin_memcpy(e->other_comm, tk->comm, sizeof(e->other_comm));
+	}
+	event_send(e);
+}
+
 static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, struct task_struct *prev,
-					   __u64 now)
+					   struct task_struct *next, __u64 now)
 {
 	__u64 runq = 0, slept = 0;
 
@@ -164,10 +188,15 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 			ls->thief_pid = tk.pid;
 			__builtin_memcpy(ls->thief_comm, tk.comm, sizeof(tk.comm));
 		}
+		/* klass: 1 when preempted, as the histogram's role */
+		if (runq >= event_min_ns)
+			loop_off_event(tgid, next, SK_RUNQ, ls->off_how == OFF_RUNNABLE, ls->wake_ts, runq, &tk);
 	}
 	if (!ls->in_poll) {
 		ls->runq_ns += runq;
 		if (slept) {
+			if (slept >= event_min_ns)	/* klass: OFF_SLEEP or OFF_BLOCKED */
+				loop_off_event(tgid, next, SK_OFFCPU, ls->off_how, ls->off_ts, slept, 0);
 			if (ls->off_how == OFF_BLOCKED) {
 				ls->block_ns += slept;
 				stall_hist_add(tgid, SK_OFFCPU, OFF_BLOCKED, 0, slept);
@@ -197,7 +226,7 @@ static __always_inline void loop_sched_switch(struct task_struct *prev, struct t
 		loop_switch_out(ls, prev, now);
 	ls = bpf_map_lookup_elem(&loops, &npid);
 	if (ls)
-		loop_switch_in(ls, npid, prev, now);
+		loop_switch_in(ls, npid, prev, next, now);
 }
 
 /* Redis's internal cycles: a begin probe (cookie: the cycle) and an end

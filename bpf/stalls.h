@@ -26,9 +26,12 @@ enum stall_kind {
 	SK_COW,			/* the child measured its copied memory (Redis's own
 				 * zmalloc_get_private_dirty(), as in rdb_last_cow_size) */
 	SK_LOOP,		/* an event-loop iteration: epoll_wait return to the next */
-	SK_RUNQ,		/* a run-queue wait of the main thread (role 1: preempted) */
-	SK_OFFCPU,		/* an off-CPU period in an iteration (role: OFF_SLEEP 1,
-				 * OFF_BLOCKED 2) */
+	SK_RUNQ,		/* a run-queue wait of the main thread (histogram role,
+				 * event klass: 1 preempted); an event when over the
+				 * threshold, with the task that had the CPU */
+	SK_OFFCPU,		/* an off-CPU period in an iteration (histogram role,
+				 * event klass: OFF_SLEEP 1, OFF_BLOCKED 2); an event
+				 * when over the threshold */
 	SK_COMMAND,		/* a command over the threshold (name in .file) */
 	SK_CYCLE,		/* one of Redis's internal cycles: .klass / key role is
 				 * the enum redis_cycle */
@@ -75,6 +78,11 @@ enum redis_cycle {
 	CYCLE_DEFRAG,		/* active-defrag-cycle: activeDefragCycle() */
 	CYCLE_MAX,
 };
+
+/* How the main thread went off CPU (SK_OFFCPU, SK_RUNQ) */
+#define OFF_RUNNABLE 0	/* preempted */
+#define OFF_SLEEP 1
+#define OFF_BLOCKED 2	/* TASK_UNINTERRUPTIBLE */
 
 /* event flags */
 #define EVF_BLOCKED	1	/* a write that waited for an fsync in flight to end */

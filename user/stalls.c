@@ -273,6 +273,12 @@ const char *cycle_name(int cycle)
 	return cycle >= 0 && cycle < CYCLE_MAX ? n[cycle] : "cycle";
 }
 
+const char *offcpu_event(int how)
+{
+	return how == OFF_BLOCKED ? "off-cpu-uninterruptible" : how == OFF_SLEEP ? "off-cpu-sleeping" :
+	       "off-cpu";
+}
+
 const char *fork_purpose_name(int purpose)
 {
 	switch (purpose) {

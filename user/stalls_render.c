@@ -2,22 +2,10 @@
 /* Text of the fork, persistence and fsync sections. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "histo.h"
 #include "report.h"
 #include "stalls_user.h"
 #include "util.h"
-
-static const char *fmt_wall(double wall, char *buf, size_t len)
-{
-	time_t t = (time_t)wall;
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)((wall - (double)t) * 1000));
-	return buf;
-}
 
 static const char *event_name(const struct stall_rec *e)
 {
@@ -27,7 +15,18 @@ static const char *event_name(const struct stall_rec *e)
 		return e->file;
 	if (e->kind == SK_CYCLE)
 		return cycle_name(e->klass);
+	if (e->kind == SK_OFFCPU)
+		return offcpu_event(e->klass);
 	return stall_kind_name(e->kind);
+}
+
+/* A run-queue wait: how it began and who had the CPU. */
+static void runq_note(char *buf, size_t len, const struct stall_rec *e)
+{
+	size_t n = snprintf(buf, len, "%s", e->klass ? "preempted" : "woken, waited for a CPU");
+
+	if (e->other_pid && n < len)
+		snprintf(buf + n, len - n, "; CPU taken by %s %d", e->other_comm, e->other_pid);
 }
 
 /* "on-CPU 1.2ms, run-queue 30ms (stress 1234), sleeping 0, blocked 0,
@@ -52,6 +51,8 @@ void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst)
 
 	if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
 		breakdown(more, sizeof(more), e);
+	else if (e->kind == SK_RUNQ)
+		runq_note(more, sizeof(more), e);
 	else if (e->file[0])
 		snprintf(more, sizeof(more), "file %s", e->file);
 	if (e->flags & EVF_BLOCKED)
@@ -205,6 +206,8 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 			continue;
 		if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
 			breakdown(note, sizeof(note), e);
+		else if (e->kind == SK_RUNQ)
+			runq_note(note, sizeof(note), e);
 		else if (e->flags & EVF_BLOCKED)
 			snprintf(note, sizeof(note), "waited for a background fsync");
 		else if (e->role == ROLE_CHILD)

@@ -107,6 +107,9 @@ const char *file_class_name(int fc);
 const char *aof_write_event(int klass);	/* Redis's latency event name */
 const char *fork_purpose_name(int purpose);
 const char *cycle_name(int cycle);	/* Redis's latency event name */
+/* An off-CPU period's event by how it slept: "off-cpu-sleeping",
+ * "off-cpu-uninterruptible" */
+const char *offcpu_event(int how);
 /* Redis's fork rating by GB/s: terrible < 10, poor < 25, good < 100. */
 const char *fork_rating(double gb_per_s);
 double fork_rate_gbs(const struct fork_rec *f);	/* RSS / stall; 0 if unknown */

@@ -77,3 +77,14 @@ const char *fmt_bytes(double b, char *buf, size_t len)
 		 b, units[i]);
 	return buf;
 }
+
+const char *fmt_wall(double wall, char *buf, size_t len)
+{
+	time_t t = (time_t)wall;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)((wall - (double)t) * 1000));
+	return buf;
+}

@@ -328,12 +328,26 @@ static void test_loop_and_runqueue(void **state)
 	stalls_set_hist(&s, &kr, h);
 	stalls_set_thieves(&s, t, 2);
 	assert_string_equal(s.thieves[0].comm, "cron");	/* most time first */
+	e = ev(SK_RUNQ, 100, 1100, 30000000);	/* the wait itself, over the threshold */
+	e.role = ROLE_MAIN;
+	e.klass = 1;
+	e.other_pid = 78;
+	snprintf(e.other_comm, sizeof(e.other_comm), "cron");
+	stalls_add_event(&s, &e);
+	e = ev(SK_OFFCPU, 100, 1200, 12000000);
+	e.role = ROLE_MAIN;
+	e.klass = OFF_BLOCKED;
+	stalls_add_event(&s, &e);
 
 	out = render(render_stalls, &r);
 	assert_non_null(strstr(out, "event-loop iterations: 1"));
 	assert_non_null(strstr(out, "1 preempted"));
 	assert_non_null(strstr(out, "who had the CPU while it waited: cron (pid 78) 90.0ms, stress (pid 77)"));
 	assert_non_null(strstr(out, "on-CPU 10.0ms, run-queue 30.0ms (cron 78), sleeping 0ns"));
+	/* the wait and the off-CPU period are events of their own */
+	assert_non_null(strstr(out, "run-queue                main"));
+	assert_non_null(strstr(out, "30.0ms preempted; CPU taken by cron 78"));
+	assert_non_null(strstr(out, "off-cpu-uninterruptible  main"));
 	free(out);
 	out = render(render_doctor, &r);
 	assert_non_null(strstr(out, "event-loop: 1 latency spikes"));
