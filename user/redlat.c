@@ -14,6 +14,7 @@
 #include "calib.h"
 #include "cli.h"
 #include "histo.h"
+#include "memfacts.h"
 #include "procs.h"
 #include "report.h"
 #include "stalls_user.h"
@@ -189,6 +190,24 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 	report_copy(prev, r);
 }
 
+/* Memory facts for the doctor, read from /proc and /sys at the end of the
+ * run; major faults counted since majflt0, read at its start. */
+static void read_memfacts(struct run_report *r, const struct target *t, const long long *majflt0)
+{
+	size_t i;
+
+	if (memfacts_thp_setting(THP_ENABLED_PATH, r->thp_enabled, sizeof(r->thp_enabled)))
+		r->thp_enabled[0] = 0;
+	for (i = 0; i < r->ninsts; i++) {
+		struct inst_report *in = &r->insts[i];
+		long long m = t[i].ended ? -1 : memfacts_major_faults(PROC_ROOT, in->pid);
+
+		in->anon_huge_bytes = t[i].ended ? -1 : memfacts_anon_huge(PROC_ROOT, in->pid);
+		in->swap_bytes = t[i].ended ? -1 : memfacts_swap(PROC_ROOT, in->pid);
+		in->major_faults = m >= 0 && majflt0[i] >= 0 ? m - majflt0[i] : -1;
+	}
+}
+
 /* Exact mode: a timeline slice per second, from the maps' differences. */
 static void exact_slice(struct tracer *tr, struct run_report *r, struct run_report *snap,
 			double *t0, double now)
@@ -233,6 +252,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
 	double start, next_interval, next_alive, next_slice, slice_t0;
+	long long majflt0[MAX_TARGETS];
 	char err[512];
 	int n, rc = 1, printed = 0;
 
@@ -256,6 +276,8 @@ int main(int argc, char **argv)
 	n = find_targets(&cfg, &targets);
 	if (n <= 0)
 		return 1;
+	for (int k = 0; k < n; k++)
+		majflt0[k] = memfacts_major_faults(PROC_ROOT, targets[k].proc.pid);
 	memset(&cal, 0, sizeof(cal));
 	if (calib_run(&cal, err, sizeof(err))) {
 		die_line("%s", err);
@@ -338,6 +360,8 @@ int main(int argc, char **argv)
 		exact_slice(&tr, &report, &slice_snap, &slice_t0, (double)now_ns());
 	else
 		tracer_collect(&tr, &report);
+	report.end_wall = stalls_wall(now_ns());
+	read_memfacts(&report, targets, majflt0);
 	tracer_stall_stats(&tr, report.stall_stats);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);

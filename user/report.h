@@ -41,6 +41,11 @@ struct inst_report {
 	char probes[256];	/* where it was probed, for the record */
 	char missing[256];	/* rare-event functions absent, and what that loses */
 	struct inst_stalls *st;	/* forks, fsyncs, ...: owned by the tracer */
+	/* memory facts read from /proc at the end of the run, for the doctor;
+	 * -1 when unknown */
+	long long anon_huge_bytes;	/* AnonHugePages (transparent huge pages) */
+	long long swap_bytes;		/* VmSwap */
+	long long major_faults;		/* of the process, during the run */
 	struct cmd_stat *cmds;
 	size_t ncmds, cap;
 };
@@ -79,6 +84,8 @@ struct run_report {
 	struct inst_report *insts;
 	size_t ninsts;
 	double threshold_ms;	/* latency-monitor-threshold of the doctor section */
+	double end_wall;	/* unix time of the run's end (0: unknown) */
+	char thp_enabled[16];	/* the host's THP setting ("always", ...; "": unknown) */
 	int raw_counts;		/* sampled mode: show what was sampled, not estimates */
 	/* owned by whoever filled it: run_report_free and report_copy leave
 	 * it alone (freed by timeline_free) */

@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "histo.h"
 #include "report.h"
+#include "stalls_user.h"
+#include "util.h"
 
 static struct run_report *report_new(int exact)
 {
@@ -194,18 +197,6 @@ static void test_weigh(void **state)
 	report_free(r);
 }
 
-static void test_doctor_no_spike(void **state)
-{
-	struct run_report *r = table_report();
-	char *out = render(render_doctor, r);
-
-	assert_non_null(strstr(out, "No latency spike was observed"));
-	assert_non_null(strstr(out, "10 ms"));
-	assert_null(strstr(out, "latency spikes ("));
-	free(out);
-	report_free(r);
-}
-
 static const char *line_starting(const char *text, const char *prefix)
 {
 	const char *p = text;
@@ -220,69 +211,586 @@ static const char *line_starting(const char *text, const char *prefix)
 	return NULL;
 }
 
-static void test_doctor_spikes(void **state)
+/* The doctor reads events (every occurrence over the threshold, dated) and
+ * the memory facts; a report with an instance whose stalls are built by
+ * hand. Times are seconds since the epoch, UTC (main sets TZ): the run
+ * ends at T_END. */
+#define T_END 1060.0
+
+static struct run_report *doc_report(void)
 {
-	struct run_report *r = table_report();
-	const char *l;
+	struct run_report *r = report_new(1);
+	struct inst_report *in = &r->insts[0];
+
+	in->st = calloc(1, sizeof(*in->st));
+	assert_non_null(in->st);
+	in->st->pid = in->pid;
+	r->end_wall = T_END;
+	r->duration_s = 60;
+	snprintf(r->thp_enabled, sizeof(r->thp_enabled), "madvise");
+	return r;
+}
+
+static void doc_free(struct run_report *r)
+{
+	stalls_free(r->insts[0].st);
+	free(r->insts[0].st);
+	report_free(r);
+}
+
+/* An event at unix time at_s lasting ms: kind, its class (klass), thread
+ * role, file class and file (a command's name for SK_COMMAND). */
+static struct stall_event *ev(struct stall_event *e, int kind, int klass, double at_s, double ms)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->klass = klass;
+	e->tgid = e->pid = e->tid = 4242;
+	e->ts_ns = (__u64)(at_s * 1e9);
+	e->dur_ns = (__u64)(ms * 1e6);
+	return e;
+}
+
+static void add(struct run_report *r, const struct stall_event *e)
+{
+	stalls_add_event(r->insts[0].st, e);
+}
+
+static void add_cmd(struct run_report *r, const char *name, double at_s, double ms)
+{
+	struct stall_event e;
+
+	ev(&e, SK_COMMAND, 0, at_s, ms);
+	snprintf(e.file, sizeof(e.file), "%s", name);
+	add(r, &e);
+	record(r, name, SPAN_EXEC, (__u64)(ms * 1e6), 1);
+}
+
+static void add_fsync(struct run_report *r, int role, int fclass, double at_s, double ms)
+{
+	struct stall_event e;
+	struct stall_key k = { .tgid = 4242, .kind = SK_FDATASYNC, .role = role, .fclass = fclass };
+	struct hist h = {};
+	size_t i;
+
+	ev(&e, SK_FDATASYNC, 0, at_s, ms);
+	e.role = role;
+	e.fclass = fclass;
+	add(r, &e);
+	/* the histogram holds every call */
+	for (i = 0; i < r->insts[0].st->nhists; i++)
+		if (!memcmp(&r->insts[0].st->hists[i].key, &k, sizeof(k)))
+			h = r->insts[0].st->hists[i].h;
+	hist_record(&h, e.dur_ns);
+	stalls_set_hist(r->insts[0].st, &k, &h);
+}
+
+static char *doctor(struct run_report *r)
+{
+	return render(render_doctor, r);
+}
+
+static int has(const char *text, const char *s)
+{
+	return strstr(text, s) != NULL;
+}
+
+static void test_doctor_no_spike(void **state)
+{
+	struct run_report *r = doc_report();
 	char *out;
 
-	record(r, "keys", SPAN_EXEC, 50000000, 1);	/* 50 ms */
-	out = render(render_doctor, r);
-	assert_non_null(strstr(out, "I have observed latency spikes"));
-	l = line_starting(out, "1. command: 1 latency spikes");
-	assert_non_null(l);
-	/* the 50 ms slot's midpoint rounds to 49 ms; the worst is exact */
-	assert_non_null(strstr(l, "average 49ms"));
-	assert_non_null(strstr(l, "Worst all time event 50ms (keys)"));
-	assert_non_null(strstr(out, "Slow commands ran here (keys)"));
-	assert_null(strstr(out, "fast-command"));
+	add_cmd(r, "keys", 1000, 9.99);		/* under the threshold */
+	add_fsync(r, ROLE_MAIN, FC_AOF, 1001, 2);
+	out = doctor(r);
+	assert_non_null(line_starting(out, "No latency spike was observed during this run: nothing took "
+				      "10 ms or more"));
+	assert_false(has(out, "latency spikes ("));
+	assert_false(has(out, "advices"));
+	assert_false(has(out, "easy fix"));
 	free(out);
+	doc_free(r);
+}
 
-	record(r, "get", SPAN_EXEC, 20000000, 1);	/* 20 ms get */
-	out = render(render_doctor, r);
+/* Redis counts an event when it takes the threshold or more. */
+static void test_doctor_threshold_inclusive(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_cmd(r, "keys", 1000, 10);
+	out = doctor(r);
 	assert_non_null(line_starting(out, "1. command: 1 latency spikes"));
-	l = line_starting(out, "2. fast-command: 1 latency spikes");
-	assert_non_null(l);
-	assert_non_null(strstr(l, "(get)"));
-	assert_non_null(strstr(out, "did not get the CPU"));
-	/* get is fast: not listed among the slow commands */
-	assert_non_null(strstr(out, "Slow commands ran here (keys)."));
 	free(out);
-	report_free(r);
+	doc_free(r);
 }
 
-static void test_doctor_fast_only(void **state)
+/* Average, mean deviation (mean absolute deviation from the average), period
+ * (end of the run - first spike, over the spikes: Redis's (now - oldest) /
+ * samples), worst, p99 (rank ceil(0.99 n)) and when, exactly. */
+static void test_doctor_line_figures(void **state)
 {
-	struct run_report *r = report_new(1);
-	const char *l;
+	struct run_report *r = doc_report();
 	char *out;
 
-	record(r, "get", SPAN_EXEC, 20000000, 2);
-	record(r, "get", SPAN_EXEC, 1000, 100);
-	out = render(render_doctor, r);
-	l = line_starting(out, "1. fast-command: 2 latency spikes");
-	assert_non_null(l);
-	assert_non_null(strstr(l, "period 5.00 sec"));	/* 10 s / 2 */
+	add_cmd(r, "sort", 1000, 20);
+	add_cmd(r, "keys", 1040, 50);
+	add_cmd(r, "sort", 1010, 30);
+	add_cmd(r, "sort", 1020, 40);
+	add_cmd(r, "get", 1030, 1);	/* under the threshold, and fast */
+	stalls_sort(r->insts[0].st);
+	out = doctor(r);
+	assert_non_null(line_starting(out, "I have observed latency spikes in this Redis instance.\n"));
+	/* average 35, deviations 15 5 5 15 -> 10; (1060 - 1000) / 4 = 15 s */
+	assert_non_null(line_starting(out,
+		"1. command: 4 latency spikes (average 35.0ms, mean deviation 10.0ms, period 15.00 sec). "
+		"Worst all time event 50.0ms (keys). p99 50.0ms; first 00:16:40.000, last 00:17:20.000.\n"));
+	assert_false(has(out, "fast-command"));
+	assert_false(has(out, "2. "));
+	free(out);
+
+	/* one spike: "at", and the period runs to the end of the run */
+	doc_free(r);
+	r = doc_report();
+	add_cmd(r, "keys", 1045.5, 12);
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. command: 1 latency spikes (average 12.0ms, mean deviation "
+				      "0ns, period 14.50 sec). Worst all time event 12.0ms (keys). p99 12.0ms; "
+				      "at 00:17:25.500.\n"));
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_fast_command(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_cmd(r, "get", 1000, 20);
+	add_cmd(r, "get", 1001, 1);
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. fast-command: 1 latency spikes"));
+	assert_non_null(strstr(out, "Worst all time event 20.0ms (get)"));
 	assert_null(line_starting(out, "1. command:"));
-	assert_null(strstr(out, "Slow commands"));
+	assert_non_null(strstr(out, "- Commands Redis flags as fast (O(1) or O(log N)) took 10.0ms or more "
+				    "1 time (worst get, 20.0ms): Redis was not given the CPU, or waited"));
+	assert_non_null(strstr(out, "--intrinsic-latency 100"));
+	assert_false(has(out, "Slow commands ran"));	/* get is no slow command */
 	free(out);
-	report_free(r);
+
+	/* no fast-command spike, no scheduler advice */
+	doc_free(r);
+	r = doc_report();
+	add_cmd(r, "keys", 1000, 20);
+	out = doctor(r);
+	assert_false(has(out, "flags as fast"));
+	assert_false(has(out, "intrinsic-latency"));
+	free(out);
+	doc_free(r);
 }
 
-/* Redis logs a latency event when a command takes the threshold or more;
- * a 9.97 ms GET under a 10 ms threshold is no spike, even though its
- * histogram slot reaches past 10 ms. */
-static void test_doctor_below_threshold(void **state)
+/* Each slow command is named with what to use instead. */
+static void test_doctor_slow_commands(void **state)
 {
-	struct run_report *r = report_new(1);
+	static const struct { const char *cmd, *advice; } want[] = {
+		{ "keys", "  keys: SCAN with MATCH and COUNT" },
+		{ "hgetall", "  hgetall: HSCAN" },
+		{ "smembers", "  smembers: SSCAN" },
+		{ "lrange", "  lrange: pages (LRANGE key 0 99" },
+		{ "zrange", "  zrange: bounded ranges" },
+		{ "sort", "  sort: SORT ... LIMIT" },
+		{ "debug", "  debug: nothing on a production server" },
+		{ "eval", "  eval: shorter scripts" },
+		{ "save", "  save: BGSAVE" },
+	};
+	struct run_report *r = doc_report();
+	char *out;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		add_cmd(r, want[i].cmd, 1000 + i, 100 + i);
+	add_cmd(r, "keys", 1020, 30);
+	add_cmd(r, "mymodule.cmd", 1021, 15);	/* no alternative known */
+	out = doctor(r);
+	assert_non_null(strstr(out, "- Slow commands ran (the command event): save 1 time (worst 108ms), "
+				    "eval 1 time (worst 107ms)"));
+	assert_non_null(strstr(out, "keys 2 times (worst 100ms)"));
+	assert_non_null(strstr(out, "mymodule.cmd 1 time (worst 15.0ms). Instead:\n"));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		assert_non_null(line_starting(out, want[i].advice));
+	assert_null(line_starting(out, "  mymodule.cmd:"));
+	assert_non_null(strstr(out, "SLOWLOG GET shows their arguments"));
+	assert_false(has(out, "UNLINK"));	/* no delete was slow */
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_deletes(void **state)
+{
+	struct run_report *r = doc_report();
 	char *out;
 
-	record(r, "get", SPAN_EXEC, 9970000, 1);
-	record(r, "hgetall", SPAN_EXEC, 9990000, 1);
-	out = render(render_doctor, r);
-	assert_non_null(strstr(out, "No latency spike was observed"));
+	add_cmd(r, "del", 1000, 120);
+	add_cmd(r, "flushall", 1001, 2100);
+	out = doctor(r);
+	assert_non_null(strstr(out, "- Deleting took 10.0ms or more: flushall 1 time (worst 2.10s), del 1 time "
+				    "(worst 120ms). Freeing a large object blocks Redis: use UNLINK rather than DEL"));
+	assert_non_null(strstr(out, "lazyfree-lazy-user-del yes"));
+	assert_false(has(out, "Slow commands ran"));	/* deletes only */
 	free(out);
-	report_free(r);
+	doc_free(r);
+}
+
+static void add_fork(struct run_report *r, double at_s, double ms, double rss_gib)
+{
+	struct stall_event e;
+
+	ev(&e, SK_FORK, FORK_PURPOSE_RDB, at_s, ms);
+	e.ret = e.child = 5000 + (int)at_s;
+	e.rss_bytes = (__u64)(rss_gib * (1ULL << 30));
+	e.pgtable_bytes = 4 << 20;
+	add(r, &e);
+}
+
+/* The fork line rates the slowest fork as Redis rates fork rates; advice
+ * only for poor or terrible rates of forks that were spikes. */
+static void test_doctor_fork(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_fork(r, 1000, 200, 2);	/* 10 GB/s: poor */
+	add_fork(r, 1030, 20, 1);	/* 50 GB/s: good */
+	add_fork(r, 1040, 1, 0.01);	/* 9.8 GB/s, terrible, but under the threshold */
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. fork: 2 latency spikes (average 110ms, mean deviation 90.0ms, "
+				      "period 30.00 sec). Worst all time event 200ms (rdb). Fork rate is 10.00 "
+				      "GB/sec (poor), the slowest. p99 200ms; first 00:16:40.000, last 00:17:10.000.\n"));
+	assert_non_null(strstr(out, "- Forking Redis (2.00GB RSS, 4.00MB of page tables) stalled it 200ms at "
+				    "00:16:40.000, 10.00 GB/sec (poor)"));
+	assert_non_null(strstr(out, "Xen"));
+	free(out);
+
+	doc_free(r);
+	r = doc_report();
+	add_fork(r, 1000, 100, 0.5);	/* 5 GB/s */
+	out = doctor(r);
+	assert_non_null(strstr(out, "Fork rate is 5.00 GB/sec (terrible)."));
+	assert_non_null(strstr(out, "5.00 GB/sec (terrible): every BGSAVE"));
+	free(out);
+
+	/* a good rate: the line, no advice */
+	doc_free(r);
+	r = doc_report();
+	add_fork(r, 1030, 20, 1);
+	out = doctor(r);
+	assert_non_null(strstr(out, "Fork rate is 50.00 GB/sec (good)."));
+	assert_false(has(out, "Forking Redis"));
+	assert_false(has(out, "advices"));
+	free(out);
+
+	/* a poor rate under the threshold: no spike, no advice */
+	doc_free(r);
+	r = doc_report();
+	add_fork(r, 1040, 1, 0.01);
+	out = doctor(r);
+	assert_non_null(strstr(out, "No latency spike was observed"));
+	assert_false(has(out, "fork:"));
+	assert_false(has(out, "advices"));
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_thp(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	/* huge pages in Redis's memory: advice even without a spike */
+	r->insts[0].anon_huge_bytes = 4 << 20;
+	out = doctor(r);
+	assert_non_null(strstr(out, "No latency spike was observed"));
+	assert_non_null(strstr(out, "I have a few advices for you:\n\n- Redis holds 4.00MB of transparent huge "
+				    "pages (AnonHugePages in /proc/4242/smaps_rollup); this host's setting is "
+				    "[madvise]."));
+	assert_non_null(strstr(out, "echo never > /sys/kernel/mm/transparent_hugepage/enabled"));
+	free(out);
+
+	/* the host set to always, none in Redis */
+	r->insts[0].anon_huge_bytes = 0;
+	snprintf(r->thp_enabled, sizeof(r->thp_enabled), "always");
+	out = doctor(r);
+	assert_non_null(strstr(out, "- Transparent huge pages are set to [always] on this host "
+				    "(/sys/kernel/mm/transparent_hugepage/enabled), though Redis holds none now."));
+	free(out);
+
+	/* madvise and none in Redis, or nothing known: no THP advice */
+	snprintf(r->thp_enabled, sizeof(r->thp_enabled), "madvise");
+	out = doctor(r);
+	assert_false(has(out, "huge pages"));
+	assert_false(has(out, "advices"));
+	free(out);
+	r->thp_enabled[0] = 0;
+	r->insts[0].anon_huge_bytes = -1;
+	out = doctor(r);
+	assert_false(has(out, "huge pages"));
+	free(out);
+	doc_free(r);
+}
+
+/* Main-thread fsyncs of the AOF: appendfsync always, and a slow disk. */
+static void test_doctor_fsync_always(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		add_fsync(r, ROLE_MAIN, FC_AOF, 1000 + i, 40);
+	add_fsync(r, ROLE_MAIN, FC_AOF, 1003, 2);
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. aof-fsync-always: 3 latency spikes (average 40.0ms"));
+	assert_non_null(strstr(out, "- The main thread fsynced the AOF itself 4 times, and waited 10.0ms or "
+				    "more 3 times (worst 40.0ms): that is appendfsync always"));
+	/* p99 of the 4 calls: the 40 ms slot's midpoint */
+	assert_non_null(strstr(out, "- The disk is slow: fsync of the AOF took 40.0ms at p99 (4 calls on "
+				    "thread main, worst 40.0ms)."));
+	free(out);
+	doc_free(r);
+
+	/* everysec: the background thread fsyncs, slowly: no always line or
+	 * advice, but the disk is slow */
+	r = doc_report();
+	for (i = 0; i < 3; i++)
+		add_fsync(r, ROLE_BIO_AOF, FC_AOF, 1000 + i, 40);
+	out = doctor(r);
+	assert_false(has(out, "aof-fsync-always"));
+	assert_false(has(out, "appendfsync always"));
+	assert_non_null(strstr(out, "took 40.0ms at p99 (3 calls on thread bio_aof"));
+	free(out);
+	doc_free(r);
+
+	/* fast fsyncs: no disk advice */
+	r = doc_report();
+	for (i = 0; i < 100; i++)
+		add_fsync(r, ROLE_MAIN, FC_AOF, 1000 + i * 0.1, 1);
+	out = doctor(r);
+	assert_false(has(out, "disk is slow"));
+	assert_false(has(out, "advices"));
+	free(out);
+	doc_free(r);
+}
+
+static void add_aof_write(struct run_report *r, int klass, double at_s, double ms, int flags)
+{
+	struct stall_event e;
+
+	ev(&e, SK_AOF_WRITE, klass, at_s, ms);
+	e.fclass = FC_AOF;
+	e.flags = flags | EVF_MAIN;
+	add(r, &e);
+}
+
+static void test_doctor_aof_writes(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_aof_write(r, AW_PENDING_FSYNC, 1000, 1400, EVF_BLOCKED);
+	add_aof_write(r, AW_PENDING_FSYNC, 1001, 5, EVF_BLOCKED);	/* waited, under the threshold */
+	add_aof_write(r, AW_ACTIVE_CHILD, 1002, 15, 0);
+	add_aof_write(r, AW_ALONE, 1003, 25, 0);
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. aof-write-pending-fsync: 1 latency spikes (average 1.40s"));
+	assert_non_null(line_starting(out, "2. aof-write-active-child: 1 latency spikes (average 15.0ms"));
+	assert_non_null(line_starting(out, "3. aof-write-alone: 1 latency spikes (average 25.0ms"));
+	assert_non_null(strstr(out, "- 2 AOF writes on the main thread waited for a background fsync to end "
+				    "(worst 1.40s), and 1 aof-write-pending-fsync write took 10.0ms or more"));
+	assert_non_null(strstr(out, "- 1 AOF write took 10.0ms or more while a fork child was writing"));
+	assert_non_null(strstr(out, "- 1 AOF write took 10.0ms or more with no fsync or child in flight"));
+	assert_false(has(out, "disk is slow"));	/* no fsync measured */
+	free(out);
+	doc_free(r);
+
+	/* a slow write that waited for nothing: no blocked-write advice */
+	r = doc_report();
+	add_aof_write(r, AW_ALONE, 1003, 25, 0);
+	out = doctor(r);
+	assert_false(has(out, "waited for a background fsync"));
+	assert_false(has(out, "fork child was writing"));
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_main_thread_fsync(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_fsync(r, ROLE_MAIN, FC_MANIFEST, 1000, 30);
+	add_fsync(r, ROLE_CHILD, FC_RDB, 1001, 300);	/* the child's: nobody waited */
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. main-thread-fsync: 1 latency spikes (average 30.0ms"));
+	assert_non_null(strstr(out, "(aof-manifest)"));
+	assert_non_null(strstr(out, "- The main thread fsynced other files 1 time for 10.0ms or more (worst: "
+				    "aof-manifest, 30.0ms)"));
+	assert_false(has(out, "2. "));
+	assert_false(has(out, "disk is slow"));	/* the AOF's fsyncs were not slow */
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_cycles(void **state)
+{
+	struct run_report *r = doc_report();
+	struct stall_event e;
+	char *out;
+
+	add(r, ev(&e, SK_CYCLE, CYCLE_EXPIRE, 1000, 25));
+	add(r, ev(&e, SK_CYCLE, CYCLE_EXPIRE, 1001, 45));
+	add(r, ev(&e, SK_CYCLE, CYCLE_EXPIRE, 1002, 2));
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. expire-cycle: 2 latency spikes (average 35.0ms, mean deviation "
+				      "10.0ms"));
+	assert_non_null(strstr(out, "- The active expire cycle ran 2 times for 10.0ms or more (worst 45.0ms, "
+				    "the last at 00:16:41.000)"));
+	assert_non_null(strstr(out, "CONFIG SET hz 100"));
+	assert_false(has(out, "defrag"));
+	free(out);
+
+	add(r, ev(&e, SK_CYCLE, CYCLE_DEFRAG, 1003, 12));
+	out = doctor(r);
+	assert_non_null(line_starting(out, "2. active-defrag-cycle: 1 latency spikes"));
+	assert_non_null(strstr(out, "- Active defragmentation took 10.0ms or more 1 time (worst 12.0ms)"));
+	free(out);
+	doc_free(r);
+}
+
+static void add_runq(struct run_report *r, double at_s, double ms, pid_t pid, const char *comm)
+{
+	struct stall_event e;
+
+	ev(&e, SK_RUNQ, 1, at_s, ms);
+	e.other_pid = pid;
+	snprintf(e.other_comm, sizeof(e.other_comm), "%s", comm);
+	add(r, &e);
+}
+
+/* CPU contention: the neighbour named, from the waits and the thieves. */
+static void test_doctor_run_queue(void **state)
+{
+	struct thief t[2] = { { 77, "stress", 900e6 }, { 15, "rcu_preempt", 1e6 } };
+	struct run_report *r = doc_report();
+	char *out;
+
+	stalls_set_thieves(r->insts[0].st, t, 2);
+	/* waits under the threshold: a neighbour, but no contention to speak of */
+	add_runq(r, 1000, 3, 77, "stress");
+	out = doctor(r);
+	assert_false(has(out, "run-queue"));
+	assert_false(has(out, "CPU of its own"));
+	free(out);
+
+	add_runq(r, 1001, 30, 77, "stress");
+	add_runq(r, 1002, 12, 15, "rcu_preempt");
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. run-queue: 2 latency spikes (average 21.0ms"));
+	assert_non_null(strstr(out, "Worst all time event 30.0ms (stress)."));
+	assert_non_null(strstr(out, "- Redis's main thread waited for a CPU 10.0ms or more 2 times (worst "
+				    "30.0ms, while it went to stress), runnable but not running: another task had "
+				    "its CPU. Over the run the CPU went to stress (pid 77) 900ms, rcu_preempt (pid "
+				    "15) 1.00ms while Redis waited."));
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_off_cpu(void **state)
+{
+	struct run_report *r = doc_report();
+	struct stall_event e;
+	char *out;
+
+	add(r, ev(&e, SK_OFFCPU, OFF_SLEEP, 1000, 50));
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. off-cpu-sleeping: 1 latency spikes (average 50.0ms"));
+	/* a line, but nothing to advise on a sleep alone */
+	assert_non_null(strstr(out, "While there are latency events, I'm not able to suggest any easy fix"));
+	free(out);
+
+	add(r, ev(&e, SK_OFFCPU, OFF_BLOCKED, 1001, 20));
+	out = doctor(r);
+	assert_non_null(line_starting(out, "2. off-cpu-uninterruptible: 1 latency spikes (average 20.0ms"));
+	assert_non_null(strstr(out, "- The main thread was blocked in the kernel (uninterruptible) 10.0ms or "
+				    "more 1 time (worst 20.0ms) with no main-thread fsync or major fault"));
+	assert_non_null(strstr(out, "/proc/4242/stack"));
+	free(out);
+
+	/* explained by appendfsync always: no such advice */
+	add_fsync(r, ROLE_MAIN, FC_AOF, 1001, 20);
+	out = doctor(r);
+	assert_false(has(out, "blocked in the kernel"));
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_faults(void **state)
+{
+	struct run_report *r = doc_report();
+	struct stall_event e;
+	char *out;
+
+	/* a slow iteration without major faults: event-loop only */
+	add(r, ev(&e, SK_LOOP, 0, 1000, 30));
+	e.minflt = 900;
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. event-loop: 1 latency spikes"));
+	assert_false(has(out, "major"));
+	assert_false(has(out, "swap"));
+	free(out);
+
+	ev(&e, SK_LOOP, 0, 1010, 40);
+	e.majflt = 5;
+	e.minflt = 7;
+	add(r, &e);
+	r->insts[0].major_faults = 12;
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. event-loop: 2 latency spikes"));
+	assert_non_null(line_starting(out, "2. major-faults: 1 latency spikes (average 40.0ms, mean deviation 0ns, "
+				      "period 50.00 sec). Worst all time event 40.0ms. 5 major and 7 minor faults "
+				      "in them. p99 40.0ms"));
+	assert_non_null(strstr(out, "- Redis's memory was read back from disk: 12 major page faults during the "
+				    "run, 5 of them in 1 iteration of 10.0ms or more (worst 40.0ms)."));
+	free(out);
+
+	/* swap alone is evidence too */
+	doc_free(r);
+	r = doc_report();
+	r->insts[0].swap_bytes = 64 << 20;
+	out = doctor(r);
+	assert_non_null(strstr(out, "- 64.0MB of Redis is swapped out (VmSwap at the end of the run): touching "
+				    "it stops Redis"));
+	free(out);
+	r->insts[0].swap_bytes = 0;
+	r->insts[0].major_faults = -1;	/* unknown: no advice */
+	out = doctor(r);
+	assert_false(has(out, "advices"));
+	free(out);
+	doc_free(r);
+}
+
+/* Events not kept or lost: the doctor says its counts miss them. */
+static void test_doctor_not_kept(void **state)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_cmd(r, "keys", 1000, 20);
+	r->insts[0].st->not_kept = 7;
+	r->stall_stats[SST_LOST] = 2;
+	out = doctor(r);
+	assert_non_null(strstr(out, "(7 events past the first 100000 were not kept and 2 were lost"));
+	free(out);
+	doc_free(r);
 }
 
 static json_object *path(json_object *o, const char *key)
@@ -302,6 +810,11 @@ static void test_render_json(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	r->stats[STAT_CMD_HITS] = 11;
+	r->end_wall = 1060.5;
+	snprintf(r->thp_enabled, sizeof(r->thp_enabled), "never");
+	r->insts[0].anon_huge_bytes = 2 << 20;
+	r->insts[0].swap_bytes = -1;	/* unknown: null */
+	r->insts[0].major_faults = 3;
 	inst_sort(&r->insts[0]);
 	assert_int_equal(render_json(f, r), 0);
 	fclose(f);
@@ -315,6 +828,12 @@ static void test_render_json(void **state)
 	assert_int_equal(json_object_get_int(path(inst, "pid")), 4242);
 	assert_string_equal(json_object_get_string(path(inst, "version")), "7.0.15");
 	assert_string_equal(json_object_get_string(path(inst, "product")), "redis");
+	/* the doctor's evidence */
+	assert_float_equal(json_object_get_double(path(root, "end_time")), 1060.5, 1e-9);
+	assert_string_equal(json_object_get_string(path(root, "thp_enabled")), "never");
+	assert_int_equal(json_object_get_int64(path(path(inst, "memory"), "anon_huge_pages_bytes")), 2 << 20);
+	assert_null(path(path(inst, "memory"), "swap_bytes"));
+	assert_int_equal(json_object_get_int64(path(path(inst, "memory"), "major_faults")), 3);
 	assert_int_equal(json_object_array_length(path(inst, "ports")), 1);
 	assert_int_equal(json_object_get_int(json_object_array_get_idx(path(inst, "ports"), 0)), 6379);
 	cmds = path(inst, "commands");
@@ -409,15 +928,30 @@ static void test_inst_sort(void **state)
 
 int main(void)
 {
+	/* the doctor's times are local: pin them */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inst_cmd),
 		cmocka_unit_test(test_render_table),
 		cmocka_unit_test(test_render_table_sampled),
 		cmocka_unit_test(test_weigh),
 		cmocka_unit_test(test_doctor_no_spike),
-		cmocka_unit_test(test_doctor_spikes),
-		cmocka_unit_test(test_doctor_fast_only),
-		cmocka_unit_test(test_doctor_below_threshold),
+		cmocka_unit_test(test_doctor_threshold_inclusive),
+		cmocka_unit_test(test_doctor_line_figures),
+		cmocka_unit_test(test_doctor_fast_command),
+		cmocka_unit_test(test_doctor_slow_commands),
+		cmocka_unit_test(test_doctor_deletes),
+		cmocka_unit_test(test_doctor_fork),
+		cmocka_unit_test(test_doctor_thp),
+		cmocka_unit_test(test_doctor_fsync_always),
+		cmocka_unit_test(test_doctor_aof_writes),
+		cmocka_unit_test(test_doctor_main_thread_fsync),
+		cmocka_unit_test(test_doctor_cycles),
+		cmocka_unit_test(test_doctor_run_queue),
+		cmocka_unit_test(test_doctor_off_cpu),
+		cmocka_unit_test(test_doctor_faults),
+		cmocka_unit_test(test_doctor_not_kept),
 		cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_json_sampled),
 		cmocka_unit_test(test_is_fast_command),

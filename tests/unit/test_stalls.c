@@ -352,7 +352,8 @@ static void test_loop_and_runqueue(void **state)
 	out = render(render_doctor, &r);
 	assert_non_null(strstr(out, "event-loop: 1 latency spikes"));
 	assert_non_null(strstr(out, "run-queue: 1 latency spikes"));
-	assert_non_null(strstr(out, "Most often cron (pid 78), 90.0ms in all"));
+	assert_non_null(strstr(out, "off-cpu-uninterruptible: 1 latency spikes"));
+	assert_non_null(strstr(out, "the CPU went to cron (pid 78) 90.0ms, stress (pid 77) 1.00ms"));
 	free(out);
 	free(h);
 	stalls_free(&s);
