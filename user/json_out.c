@@ -153,6 +153,15 @@ static json_object *fork_json(const struct fork_rec *fr)
 	return o;
 }
 
+/* who had the CPU while the main thread waited */
+static void add_taken(json_object *o, const struct stall_rec *e)
+{
+	if (!e->other_pid)
+		return;
+	add_int(o, "cpu_taken_by_pid", e->other_pid);
+	json_object_object_add(o, "cpu_taken_by_comm", json_object_new_string(e->other_comm));
+}
+
 static json_object *event_json(const struct stall_rec *e)
 {
 	json_object *o = json_object_new_object();
@@ -160,7 +169,8 @@ static json_object *event_json(const struct stall_rec *e)
 
 	json_object_object_add(o, "event", json_object_new_string(
 		e->kind == SK_AOF_WRITE ? aof_write_event(e->klass) :
-		e->kind == SK_CYCLE ? cycle_name(e->klass) : stall_kind_name(e->kind)));
+		e->kind == SK_CYCLE ? cycle_name(e->klass) :
+		e->kind == SK_OFFCPU ? offcpu_event(e->klass) : stall_kind_name(e->kind)));
 	if (e->kind == SK_COMMAND)
 		json_object_object_add(o, "command", json_object_new_string(e->file));
 	add_double(o, "time", e->wall);
@@ -178,11 +188,12 @@ static json_object *event_json(const struct stall_rec *e)
 		add_double(b, "blocked_ns", e->block_ns);
 		add_int(b, "minor_faults", (long long)e->minflt);
 		add_int(b, "major_faults", (long long)e->majflt);
-		if (e->other_pid) {
-			add_int(b, "cpu_taken_by_pid", e->other_pid);
-			json_object_object_add(b, "cpu_taken_by_comm", json_object_new_string(e->other_comm));
-		}
+		add_taken(b, e);
 		json_object_object_add(o, "breakdown", b);
+	} else if (e->kind == SK_RUNQ || e->kind == SK_OFFCPU) {	/* the doctor's waits and off-CPU */
+		if (e->kind == SK_RUNQ)
+			json_object_object_add(o, "preempted", json_object_new_boolean(e->klass));
+		add_taken(o, e);
 	} else if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE && e->kind != SK_CYCLE) {
 		add_int(o, "fd", e->fd);
 		json_object_object_add(o, "file", json_object_new_string(e->file));
@@ -305,6 +316,22 @@ static json_object *timeline_json(const struct run_report *r, int inst)
 	return a;
 }
 
+/* The doctor's memory evidence, read from /proc (null: unknown). */
+static void add_known(json_object *o, const char *k, long long v)
+{
+	json_object_object_add(o, k, v >= 0 ? json_object_new_int64(v) : NULL);
+}
+
+static json_object *memory_json(const struct inst_report *in)
+{
+	json_object *m = json_object_new_object();
+
+	add_known(m, "anon_huge_pages_bytes", in->anon_huge_bytes);
+	add_known(m, "swap_bytes", in->swap_bytes);
+	add_known(m, "major_faults", in->major_faults);
+	return m;
+}
+
 int render_json(FILE *f, const struct run_report *r)
 {
 	json_object *root = json_object_new_object(), *insts = json_object_new_array();
@@ -319,6 +346,10 @@ int render_json(FILE *f, const struct run_report *r)
 								    r->exact ? "exact" : "sampled"));
 	add_double(root, "threshold_ms", r->threshold_ms);
 	add_double(root, "duration_s", r->duration_s);
+	/* the doctor's evidence: the run's end (periods), the host's THP setting */
+	add_double(root, "end_time", r->end_wall);
+	json_object_object_add(root, "thp_enabled", r->thp_enabled[0] ?
+			       json_object_new_string(r->thp_enabled) : NULL);
 	add_double(probe, "hit_ns", r->hit_ns);
 	add_double(probe, "pair_bias_ns", r->pair_bias_ns);
 	json_object_object_add(root, "probe_cost", probe);
@@ -357,6 +388,7 @@ int render_json(FILE *f, const struct run_report *r)
 		json_object_object_add(o, "ports", ports);
 		json_object_object_add(o, "ended", json_object_new_boolean(in->ended));
 		json_object_object_add(o, "probes", json_object_new_string(in->probes));
+		json_object_object_add(o, "memory", memory_json(in));
 		for (j = 0; j < in->ncmds; j++) {
 			json_object *c = json_object_new_object();
 
