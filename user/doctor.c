@@ -62,6 +62,7 @@ struct doctor {
 	const struct inst_report *in;
 	double thr;
 	struct dline line[D_MAX];
+	struct dline aof_sync[ROLE_MAX];	/* every fsync of the AOF, by thread */
 	struct slow_cmd *cmds;
 	size_t ncmds, capcmds;
 	const struct fork_rec *slow_fork;	/* the fork spike with the lowest rate */
@@ -206,6 +207,8 @@ static void gather(struct doctor *d)
 			if (e->dur_ns > d->blocked_max)
 				d->blocked_max = e->dur_ns;
 		}
+		if ((e->kind == SK_FSYNC || e->kind == SK_FDATASYNC) && e->fclass == FC_AOF && e->role < ROLE_MAX)
+			line_add(&d->aof_sync[e->role], e->dur_ns, e->wall, NULL);
 		if (e->dur_ns < d->thr)
 			continue;
 		k = event_line(e);
@@ -229,24 +232,32 @@ static void gather(struct doctor *d)
  * the mean absolute deviation from the average and the period the time from
  * the first spike to now (the end of the run) over the spikes; then the
  * p99 and when. */
-static void print_line(FILE *f, const struct doctor *d, int k, int num, const char *tail)
+/* The p-th percentile of a line's values: the one of rank ceil(p/100 n),
+ * as hist_percentile ranks. Sorts them. */
+static double line_pct(struct dline *l, double p)
 {
-	const struct dline *l = &d->line[k];
+	size_t rank = (size_t)ceil(p / 100 * l->n);
+
+	qsort(l->v, l->n, sizeof(*l->v), cmp_double);
+	return l->v[rank ? rank - 1 : 0];
+}
+
+static void print_line(FILE *f, struct doctor *d, int k, int num, const char *tail)
+{
+	struct dline *l = &d->line[k];
 	double avg = l->sum / l->n, dev = 0, span;
 	char b[6][24];
-	size_t i, rank;
+	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		dev += fabs(l->v[i] - avg);
 	dev /= l->n;
 	span = d->r->end_wall > 0 ? d->r->end_wall - l->first : d->r->duration_s;
-	qsort(l->v, l->n, sizeof(*l->v), cmp_double);
-	rank = (size_t)ceil(0.99 * l->n);	/* as hist_percentile ranks */
 	fprintf(f, "%d. %s: %zu latency spikes (average %s, mean deviation %s, period %.2f sec). "
 		"Worst all time event %s%s%s%s.%s%s p99 %s; ", num, line_name(k), l->n,
 		fmt_ns(avg, b[0], 24), fmt_ns(dev, b[1], 24), span > 0 ? span / l->n : 0,
 		fmt_ns(l->max, b[2], 24), l->worst[0] ? " (" : "", l->worst, l->worst[0] ? ")" : "",
-		tail ? " " : "", tail ? tail : "", fmt_ns(l->v[rank ? rank - 1 : 0], b[3], 24));
+		tail ? " " : "", tail ? tail : "", fmt_ns(line_pct(l, 99), b[3], 24));
 	if (l->n == 1)
 		fprintf(f, "at %s.\n", fmt_wall(l->first, b[4], 24));
 	else
@@ -311,60 +322,33 @@ static void advise_thp(struct doctor *d, FILE *f)
 		       d->in->anon_huge_bytes == 0 ? ", though Redis holds none now" : "");
 }
 
-/* The worst p99 of the AOF's fsyncs, on any thread, from the histograms
- * (every call is in them). */
-static double aof_fsync_p99(const struct inst_stalls *st, const struct stall_hist **which)
-{
-	double worst = 0;
-	size_t i;
-
-	for (i = 0; st && i < st->nhists; i++) {
-		const struct stall_hist *sh = &st->hists[i];
-		double p99;
-
-		if ((sh->key.kind != SK_FSYNC && sh->key.kind != SK_FDATASYNC) || sh->key.fclass != FC_AOF)
-			continue;
-		p99 = hist_percentile(&sh->h, 99);
-		if (p99 > worst) {
-			worst = p99;
-			*which = sh;
-		}
-	}
-	return worst;
-}
-
 static void advise_disk(struct doctor *d, FILE *f)
 {
-	const struct inst_stalls *st = d->in->st;
-	const struct dline *l;
-	const struct stall_hist *sh = NULL;
-	double p99 = aof_fsync_p99(st, &sh);
+	struct dline *l, *slow = NULL;
+	double p99 = 0;
 	char b[4][24];
+	int role;
 
 	l = &d->line[D_FSYNC_ALWAYS];
-	if (l->n) {
-		struct hist *h = calloc(2, sizeof(*h));
-
-		if (h) {
-			stalls_hist_sum(st, SK_FDATASYNC, ROLE_MAIN, FC_AOF, &h[0]);
-			stalls_hist_sum(st, SK_FSYNC, ROLE_MAIN, FC_AOF, &h[1]);
-			hist_merge(&h[0], &h[1]);
-		}
-		advise(d, f, "The main thread fsynced the AOF itself %llu times, and waited %s or more %zu "
+	if (l->n)
+		advise(d, f, "The main thread fsynced the AOF itself %zu times, and waited %s or more %zu "
 		       "time%s (worst %s): that is appendfsync always, where every write waits for the disk "
 		       "(under everysec a background thread fsyncs). Relax it to appendfsync everysec if "
 		       "losing up to a second of writes is acceptable; otherwise the disk must be faster.\n",
-		       h ? (unsigned long long)h[0].count : 0ULL, fmt_ns(d->thr, b[0], 24), l->n,
-		       plural(l->n), fmt_ns(l->max, b[1], 24));
-		free(h);
-	}
-	if (sh && p99 >= d->thr)
-		advise(d, f, "The disk is slow: fsync of the AOF took %s at p99 (%llu calls on thread %s, "
+		       d->aof_sync[ROLE_MAIN].n, fmt_ns(d->thr, b[0], 24), l->n, plural(l->n),
+		       fmt_ns(l->max, b[1], 24));
+	/* the slowest thread's fsyncs of the AOF, all of them */
+	for (role = 0; role < ROLE_MAX; role++)
+		if (d->aof_sync[role].n && line_pct(&d->aof_sync[role], 99) > p99) {
+			slow = &d->aof_sync[role];
+			p99 = line_pct(slow, 99);
+		}
+	if (slow && p99 >= d->thr)
+		advise(d, f, "The disk is slow: fsync of the AOF took %s at p99 (%zu calls on thread %s, "
 		       "worst %s). Use a local disk rather than a network one, an SSD; on ext4, "
 		       "data=writeback syncs less (at the cost of a torn AOF tail after a crash); and keep "
 		       "other I/O (other Redis instances among it) off that disk.\n", fmt_ns(p99, b[2], 24),
-		       (unsigned long long)sh->h.count, thread_role_name(sh->key.role),
-		       fmt_ns((double)sh->h.max_ns, b[3], 24));
+		       slow->n, thread_role_name((int)(slow - d->aof_sync)), fmt_ns(slow->max, b[3], 24));
 	l = &d->line[D_AOF_PENDING];
 	if (d->blocked || l->n)
 		advise(d, f, "%lu AOF write%s on the main thread waited for a background fsync to end "
@@ -455,6 +439,8 @@ static const char *instead_of(const char *name)
 		{ "fcall", "shorter functions: a function blocks Redis until it returns" },
 		{ "fcall_ro", "shorter functions, as for fcall" },
 		{ "save", "BGSAVE: SAVE writes the whole dataset from the main thread" },
+		{ "bgsave", "nothing: its time is the fork's (see the fork line)" },
+		{ "bgrewriteaof", "nothing: its time is the fork's (see the fork line)" },
 	};
 	size_t i;
 
@@ -637,6 +623,8 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 			"above say when, and --events shows each with where its time went.\n");
 	for (k = 0; k < D_MAX; k++)
 		free(d->line[k].v);
+	for (k = 0; k < ROLE_MAX; k++)
+		free(d->aof_sync[k].v);
 	free(d->cmds);
 	free(d);
 }

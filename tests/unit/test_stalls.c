@@ -205,6 +205,10 @@ static void test_render_and_doctor(void **state)
 	memset(h, 0, sizeof(*h));
 	hist_record(h, 2500000000ULL);
 	stalls_set_hist(&s, &kf, h);
+	e = ev(SK_FDATASYNC, 101, 3000, 2500000000ULL);	/* every fsync is an event too */
+	e.role = ROLE_BIO_AOF;
+	e.fclass = FC_AOF;
+	stalls_add_event(&s, &e);
 
 	out = render(render_stalls, &r);
 	assert_non_null(strstr(out, "Forks: 1"));
