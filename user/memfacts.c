@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "memfacts.h"
+#include "util.h"
 
 long long memfacts_kb_field(const char *path, const char *field)
 {
@@ -51,16 +52,10 @@ long long memfacts_major_faults(const char *root, pid_t pid)
 {
 	char path[96], buf[1024], *r;
 	long long majflt;
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
 	/* after "pid (comm)", which may hold spaces and parentheses: state,
 	 * ppid, pgrp, session, tty_nr, tpgid, flags, minflt, cminflt, majflt */
 	r = strrchr(buf, ')');
@@ -72,14 +67,9 @@ long long memfacts_major_faults(const char *root, pid_t pid)
 int memfacts_thp_setting(const char *path, char *out, size_t len)
 {
 	char buf[128], *l, *r;
-	FILE *f = fopen(path, "re");
-	size_t n;
 
-	if (!f)
+	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
 	l = strchr(buf, '[');
 	r = l ? strchr(l, ']') : NULL;
 	if (!r || r == l + 1)

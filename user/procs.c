@@ -10,19 +10,6 @@
 #include "procs.h"
 #include "util.h"
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	return (int)n;
-}
-
 static int is_server_name(const char *s)
 {
 	const char *base = strrchr(s, '/');

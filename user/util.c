@@ -88,3 +88,16 @@ const char *fmt_wall(double wall, char *buf, size_t len)
 		 (int)((wall - (double)t) * 1000));
 	return buf;
 }
+
+int read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return (int)n;
+}

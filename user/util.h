@@ -20,6 +20,9 @@ const char *fmt_ns(double ns, char *buf, size_t len);
 /* "812B", "3.41KB", "1.20GB" (powers of 1024). */
 const char *fmt_bytes(double bytes, char *buf, size_t len);
 
+/* A small file's start into buf, NUL-terminated: its length, or -1. */
+int read_small(const char *path, char *buf, size_t len);
+
 /* Unix time as local "HH:MM:SS.mmm". */
 const char *fmt_wall(double wall, char *buf, size_t len);
 

@@ -312,17 +312,25 @@ static void test_doctor_no_spike(void **state)
 	doc_free(r);
 }
 
-/* Redis counts an event when it takes the threshold or more. */
-static void test_doctor_threshold_inclusive(void **state)
+/* The doctor of a run with one command over the threshold. */
+static char *cmd_doctor(const char *name, double at_s, double ms)
 {
 	struct run_report *r = doc_report();
 	char *out;
 
-	add_cmd(r, "keys", 1000, 10);
+	add_cmd(r, name, at_s, ms);
 	out = doctor(r);
+	doc_free(r);
+	return out;
+}
+
+/* Redis counts an event when it takes the threshold or more. */
+static void test_doctor_threshold_inclusive(void **state)
+{
+	char *out = cmd_doctor("keys", 1000, 10);
+
 	assert_non_null(line_starting(out, "1. command: 1 latency spikes"));
 	free(out);
-	doc_free(r);
 }
 
 /* Average, mean deviation (mean absolute deviation from the average), period
@@ -348,17 +356,14 @@ static void test_doctor_line_figures(void **state)
 	assert_false(has(out, "fast-command"));
 	assert_false(has(out, "2. "));
 	free(out);
+	doc_free(r);
 
 	/* one spike: "at", and the period runs to the end of the run */
-	doc_free(r);
-	r = doc_report();
-	add_cmd(r, "keys", 1045.5, 12);
-	out = doctor(r);
+	out = cmd_doctor("keys", 1045.5, 12);
 	assert_non_null(line_starting(out, "1. command: 1 latency spikes (average 12.0ms, mean deviation "
 				      "0ns, period 14.50 sec). Worst all time event 12.0ms (keys). p99 12.0ms; "
 				      "at 00:17:25.500.\n"));
 	free(out);
-	doc_free(r);
 }
 
 static void test_doctor_fast_command(void **state)
@@ -378,15 +383,13 @@ static void test_doctor_fast_command(void **state)
 	assert_false(has(out, "Slow commands ran"));	/* get is no slow command */
 	free(out);
 
-	/* no fast-command spike, no scheduler advice */
 	doc_free(r);
-	r = doc_report();
-	add_cmd(r, "keys", 1000, 20);
-	out = doctor(r);
+
+	/* no fast-command spike, no scheduler advice */
+	out = cmd_doctor("keys", 1000, 20);
 	assert_false(has(out, "flags as fast"));
 	assert_false(has(out, "intrinsic-latency"));
 	free(out);
-	doc_free(r);
 }
 
 /* Each slow command is named with what to use instead. */
@@ -452,6 +455,18 @@ static void add_fork(struct run_report *r, double at_s, double ms, double rss_gi
 	add(r, &e);
 }
 
+/* The doctor of a run with one fork. */
+static char *fork_doctor(double ms, double rss_gib)
+{
+	struct run_report *r = doc_report();
+	char *out;
+
+	add_fork(r, 1000, ms, rss_gib);
+	out = doctor(r);
+	doc_free(r);
+	return out;
+}
+
 /* The fork line rates the slowest fork as Redis rates fork rates; advice
  * only for poor or terrible rates of forks that were spikes. */
 static void test_doctor_fork(void **state)
@@ -470,35 +485,26 @@ static void test_doctor_fork(void **state)
 				    "00:16:40.000, 10.00 GB/sec (poor)"));
 	assert_non_null(strstr(out, "Xen"));
 	free(out);
-
 	doc_free(r);
-	r = doc_report();
-	add_fork(r, 1000, 100, 0.5);	/* 5 GB/s */
-	out = doctor(r);
+
+	out = fork_doctor(100, 0.5);	/* 5 GB/s */
 	assert_non_null(strstr(out, "Fork rate is 5.00 GB/sec (terrible)."));
 	assert_non_null(strstr(out, "5.00 GB/sec (terrible): every BGSAVE"));
 	free(out);
 
 	/* a good rate: the line, no advice */
-	doc_free(r);
-	r = doc_report();
-	add_fork(r, 1030, 20, 1);
-	out = doctor(r);
+	out = fork_doctor(20, 1);
 	assert_non_null(strstr(out, "Fork rate is 50.00 GB/sec (good)."));
 	assert_false(has(out, "Forking Redis"));
 	assert_false(has(out, "advices"));
 	free(out);
 
 	/* a poor rate under the threshold: no spike, no advice */
-	doc_free(r);
-	r = doc_report();
-	add_fork(r, 1040, 1, 0.01);
-	out = doctor(r);
+	out = fork_doctor(1, 0.01);
 	assert_non_null(strstr(out, "No latency spike was observed"));
 	assert_false(has(out, "fork:"));
 	assert_false(has(out, "advices"));
 	free(out);
-	doc_free(r);
 }
 
 static void test_doctor_thp(void **state)
