@@ -238,37 +238,55 @@ struct cycle_key {
 	__u32 cycle;
 };
 
+struct cycle_begun {
+	__u64 ts;
+	__u64 runq0;	/* the iteration's run-queue wait so far */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
 	__type(key, struct cycle_key);
-	__type(value, __u64);
+	__type(value, struct cycle_begun);
 } cycle_start SEC(".maps");
 
 SEC("uprobe")
 int BPF_KPROBE(cycle_begin)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = bpf_ktime_get_ns();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
+	struct cycle_begun b = { .ts = bpf_ktime_get_ns() };
+	__u32 tgid = pid_tgid >> 32;
+	struct loop_state *ls;
 
-	if ((__u32)pid_tgid != pid_tgid >> 32)
+	if ((__u32)pid_tgid != tgid)
 		return 0;	/* the main thread's cycles only */
-	bpf_map_update_elem(&cycle_start, &k, &ts, BPF_ANY);
+	ls = bpf_map_lookup_elem(&loops, &tgid);
+	if (ls)
+		b.runq0 = ls->runq_ns;
+	bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(cycle_end)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur, *ts;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur, runq = 0;
 	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
 	__u32 tgid = pid_tgid >> 32;
 	struct stall_event *e;
+	struct cycle_begun *b;
+	struct loop_state *ls;
 
-	ts = bpf_map_lookup_elem(&cycle_start, &k);
-	if (!ts)
+	b = bpf_map_lookup_elem(&cycle_start, &k);
+	if (!b)
 		return 0;
-	dur = now - *ts;
+	dur = now - b->ts;
+	/* the waits for a CPU inside the cycle: a cycle long only for them
+	 * did no more work than a short one */
+	ls = bpf_map_lookup_elem(&loops, &tgid);
+	if (ls && ls->runq_ns >= b->runq0)
+		runq = ls->runq_ns - b->runq0;
 	bpf_map_delete_elem(&cycle_start, &k);
 	stall_hist_add(tgid, SK_CYCLE, k.cycle, 0, dur);
 	if (dur < event_min_ns)
@@ -280,6 +298,8 @@ int BPF_KPROBE(cycle_end)
 	e->klass = k.cycle;
 	e->ts_ns = now - dur;
 	e->dur_ns = dur;
+	e->runq_ns = runq;
+	e->oncpu_ns = dur > runq ? dur - runq : 0;
 	e->tgid = tgid;
 	e->pid = tgid;
 	e->tid = k.tid;

@@ -48,6 +48,20 @@ struct dline {
 	double sum, max;
 	double first, last;	/* unix time of the first and the last */
 	char worst[CMD_NAME_LEN];	/* what the worst was: a command, a file, a task */
+	/* spikes that stay of the threshold or more without the main thread's
+	 * run-queue waits inside them, and the worst of those: a cycle or a
+	 * write that took long because Redis waited for a CPU earns the CPU
+	 * advice, not its own */
+	size_t own;
+	double own_max;
+};
+
+/* The main thread's run-queue waits of the threshold or more, in order:
+ * one thread's waits never overlap, so they are in order of their ends
+ * too. */
+struct waits {
+	const struct stall_rec **w;
+	size_t n;
 };
 
 /* Commands of the threshold or more, by name. */
@@ -165,27 +179,87 @@ static int event_line(const struct stall_rec *e)
 	return -1;
 }
 
-static const char *event_who(const struct stall_rec *e)
+static const char *event_who(const struct stall_rec *e, char *buf, size_t len)
 {
 	if (e->kind == SK_COMMAND)
 		return e->file;
 	if (e->kind == SK_FORK)
 		return "failed";
-	if (e->kind == SK_RUNQ)
-		return e->other_comm;
+	if (e->kind == SK_RUNQ && e->other_pid) {
+		snprintf(buf, len, "%s %d", e->other_comm, e->other_pid);
+		return buf;
+	}
 	if ((e->kind == SK_FSYNC || e->kind == SK_FDATASYNC) && e->fclass != FC_AOF)
 		return file_class_name(e->fclass);
 	return NULL;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct stall_rec *x = *(const struct stall_rec *const *)a, *y = *(const struct stall_rec *const *)b;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static void waits_init(struct waits *w, const struct inst_stalls *st)
+{
+	size_t i;
+
+	w->n = 0;
+	w->w = malloc((st->nevents ? st->nevents : 1) * sizeof(*w->w));
+	if (!w->w)
+		return;
+	for (i = 0; i < st->nevents; i++)
+		if (st->events[i].kind == SK_RUNQ)
+			w->w[w->n++] = &st->events[i];
+	qsort(w->w, w->n, sizeof(*w->w), by_start);
+}
+
+/* How much of an event the main thread spent waiting for a CPU: a cycle
+ * measures it itself (every wait); for the rest, the waits of the
+ * threshold or more that overlap it. */
+static double waited(const struct waits *w, const struct stall_rec *e)
+{
+	double s = (double)e->ts_ns, end = s + e->dur_ns, sum = 0;
+	size_t lo = 0, hi = w->n;
+
+	if (e->kind == SK_CYCLE)
+		return e->runq_ns;
+
+	while (lo < hi) {	/* the first wait that ends after the event starts */
+		size_t mid = (lo + hi) / 2;
+
+		if ((double)w->w[mid]->ts_ns + w->w[mid]->dur_ns <= s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < w->n && (double)w->w[lo]->ts_ns < end; lo++) {
+		double a = (double)w->w[lo]->ts_ns, b = a + w->w[lo]->dur_ns;
+
+		sum += (b < end ? b : end) - (a > s ? a : s);
+	}
+	return sum;
+}
+
+/* Lines whose events carry no breakdown of their own: their waits for a
+ * CPU come from the run-queue events. */
+static int needs_own(int k)
+{
+	return k == D_FSYNC_ALWAYS || (k >= D_AOF_PENDING && k <= D_AOF_ALONE) || k == D_MAIN_SYNC ||
+	       (k >= D_CYCLE && k < D_CYCLE + CYCLE_MAX);
 }
 
 static void gather(struct doctor *d)
 {
 	const struct inst_report *in = d->in;
 	const struct inst_stalls *st = in->st;
+	struct waits w;
 	size_t i;
 
 	if (!st)
 		return;
+	waits_init(&w, st);
 	for (i = 0; i < st->nforks; i++) {
 		const struct fork_rec *fr = &st->forks[i];
 		double gbs = fork_rate_gbs(fr);
@@ -200,6 +274,7 @@ static void gather(struct doctor *d)
 	}
 	for (i = 0; i < st->nevents; i++) {
 		const struct stall_rec *e = &st->events[i];
+		char who[CMD_NAME_LEN];
 		int k;
 
 		if (e->kind == SK_AOF_WRITE && (e->flags & EVF_BLOCKED)) {
@@ -214,7 +289,12 @@ static void gather(struct doctor *d)
 		k = event_line(e);
 		if (k < 0)
 			continue;
-		line_add(&d->line[k], e->dur_ns, e->wall, event_who(e));
+		line_add(&d->line[k], e->dur_ns, e->wall, event_who(e, who, sizeof(who)));
+		if (!needs_own(k) || e->dur_ns - waited(&w, e) >= d->thr) {
+			d->line[k].own++;
+			if (e->dur_ns > d->line[k].own_max)
+				d->line[k].own_max = e->dur_ns;
+		}
 		if (k == D_COMMAND || k == D_FAST)
 			cmd_add(d, e->file, e->dur_ns);
 		if (k == D_LOOP && e->majflt) {
@@ -225,6 +305,7 @@ static void gather(struct doctor *d)
 	}
 	if (d->ncmds)
 		qsort(d->cmds, d->ncmds, sizeof(*d->cmds), by_worst);
+	free(w.w);
 }
 
 /* "N. EVENT: S latency spikes (average A, mean deviation D, period P sec).
@@ -330,13 +411,13 @@ static void advise_disk(struct doctor *d, FILE *f)
 	int role;
 
 	l = &d->line[D_FSYNC_ALWAYS];
-	if (l->n)
+	if (l->own)
 		advise(d, f, "The main thread fsynced the AOF itself %zu times, and waited %s or more %zu "
 		       "time%s (worst %s): that is appendfsync always, where every write waits for the disk "
 		       "(under everysec a background thread fsyncs). Relax it to appendfsync everysec if "
 		       "losing up to a second of writes is acceptable; otherwise the disk must be faster.\n",
-		       d->aof_sync[ROLE_MAIN].n, fmt_ns(d->thr, b[0], 24), l->n, plural(l->n),
-		       fmt_ns(l->max, b[1], 24));
+		       d->aof_sync[ROLE_MAIN].n, fmt_ns(d->thr, b[0], 24), l->own, plural(l->own),
+		       fmt_ns(l->own_max, b[1], 24));
 	/* the slowest thread's fsyncs of the AOF, all of them */
 	for (role = 0; role < ROLE_MAX; role++)
 		if (d->aof_sync[role].n && line_pct(&d->aof_sync[role], 99) > p99) {
@@ -350,33 +431,33 @@ static void advise_disk(struct doctor *d, FILE *f)
 		       "other I/O (other Redis instances among it) off that disk.\n", fmt_ns(p99, b[2], 24),
 		       slow->n, thread_role_name((int)(slow - d->aof_sync)), fmt_ns(slow->max, b[3], 24));
 	l = &d->line[D_AOF_PENDING];
-	if (d->blocked || l->n)
+	if (d->blocked || l->own)
 		advise(d, f, "%lu AOF write%s on the main thread waited for a background fsync to end "
 		       "(worst %s), and %zu aof-write-pending-fsync write%s took %s or more: under appendfsync "
 		       "everysec Redis waits up to 2 s for a slow fsync, then writes anyway and blocks behind "
 		       "it. The disk cannot keep up (see the fsync advice); no-appendfsync-on-rewrite yes "
 		       "spares the writes made while a child writes too.\n", d->blocked, plural(d->blocked),
-		       fmt_ns(d->blocked_max > l->max ? d->blocked_max : l->max, b[0], 24), l->n,
-		       plural(l->n), fmt_ns(d->thr, b[1], 24));
+		       fmt_ns(d->blocked_max > l->own_max ? d->blocked_max : l->own_max, b[0], 24), l->own,
+		       plural(l->own), fmt_ns(d->thr, b[1], 24));
 	l = &d->line[D_AOF_CHILD];
-	if (l->n)
+	if (l->own)
 		advise(d, f, "%zu AOF write%s took %s or more while a fork child was writing (aof-write-active-"
 		       "child, worst %s): the child's I/O competes with the AOF's. If durability allows, set "
-		       "no-appendfsync-on-rewrite yes; or schedule BGSAVE and rewrites off-peak.\n", l->n,
-		       plural(l->n), fmt_ns(d->thr, b[0], 24), fmt_ns(l->max, b[1], 24));
+		       "no-appendfsync-on-rewrite yes; or schedule BGSAVE and rewrites off-peak.\n", l->own,
+		       plural(l->own), fmt_ns(d->thr, b[0], 24), fmt_ns(l->own_max, b[1], 24));
 	l = &d->line[D_AOF_ALONE];
-	if (l->n)
+	if (l->own)
 		advise(d, f, "%zu AOF write%s took %s or more with no fsync or child in flight (aof-write-alone, "
 		       "worst %s): the write itself stalled in the page cache or the filesystem. Check dirty "
 		       "page writeback (vm.dirty_bytes, vm.dirty_background_bytes) and the disk's load.\n",
-		       l->n, plural(l->n), fmt_ns(d->thr, b[0], 24), fmt_ns(l->max, b[1], 24));
+		       l->own, plural(l->own), fmt_ns(d->thr, b[0], 24), fmt_ns(l->own_max, b[1], 24));
 	l = &d->line[D_MAIN_SYNC];
-	if (l->n)
+	if (l->own)
 		advise(d, f, "The main thread fsynced other files %zu time%s for %s or more (worst: %s, %s): "
 		       "Redis 7 syncs the AOF manifest and its directory on the main thread when an AOF "
 		       "rewrite starts and ends, and SAVE syncs the RDB there. A faster disk shortens them; "
-		       "BGSAVE instead of SAVE avoids the latter.\n", l->n, plural(l->n), fmt_ns(d->thr, b[0], 24), l->worst,
-		       fmt_ns(l->max, b[1], 24));
+		       "BGSAVE instead of SAVE avoids the latter.\n", l->own, plural(l->own),
+		       fmt_ns(d->thr, b[0], 24), l->worst, fmt_ns(l->own_max, b[1], 24));
 }
 
 static void advise_cycles(struct doctor *d, FILE *f)
@@ -384,17 +465,18 @@ static void advise_cycles(struct doctor *d, FILE *f)
 	const struct dline *l = &d->line[D_CYCLE + CYCLE_EXPIRE];
 	char b[3][24];
 
-	if (l->n)
+	if (l->own)
 		advise(d, f, "The active expire cycle ran %zu time%s for %s or more (worst %s, the last at %s): "
 		       "many keys expired at once. Spread their TTLs (add jitter to EXPIRE), and if hz is "
 		       "below 100 raise it (CONFIG SET hz 100) so that each cycle has less to do; expiring "
 		       "large objects blocks too (lazyfree-lazy-expire yes frees them in the background).\n",
-		       l->n, plural(l->n), fmt_ns(d->thr, b[0], 24), fmt_ns(l->max, b[1], 24), fmt_wall(l->last, b[2], 24));
+		       l->own, plural(l->own), fmt_ns(d->thr, b[0], 24), fmt_ns(l->own_max, b[1], 24),
+		       fmt_wall(l->last, b[2], 24));
 	l = &d->line[D_CYCLE + CYCLE_DEFRAG];
-	if (l->n)
+	if (l->own)
 		advise(d, f, "Active defragmentation took %s or more %zu time%s (worst %s): lower "
-		       "active-defrag-cycle-max, or defragment off-peak.\n", fmt_ns(d->thr, b[0], 24), l->n,
-		       plural(l->n), fmt_ns(l->max, b[1], 24));
+		       "active-defrag-cycle-max, or defragment off-peak.\n", fmt_ns(d->thr, b[0], 24), l->own,
+		       plural(l->own), fmt_ns(l->own_max, b[1], 24));
 }
 
 /* Commands that free what they remove on the main thread, unless told
@@ -519,18 +601,19 @@ static void advise_host(struct doctor *d, FILE *f)
 	char b[3][24];
 	size_t i;
 
-	if (l->n && st && st->nthieves) {
+	if (l->n) {
 		char who[256] = "";
 		size_t n = 0;
 
-		for (i = 0; i < st->nthieves && i < 3 && n < sizeof(who); i++)
-			n += snprintf(who + n, sizeof(who) - n, "%s%s (pid %d) %s", i ? ", " : "",
-				      st->thieves[i].comm, st->thieves[i].pid, fmt_ns(st->thieves[i].ns, b[0], 24));
+		for (i = 0; st && i < st->nthieves && i < 3 && n < sizeof(who); i++)
+			n += snprintf(who + n, sizeof(who) - n, "%s%s (pid %d) %s", i ? ", " : " Over the run "
+				      "the CPU went to ", st->thieves[i].comm, st->thieves[i].pid,
+				      fmt_ns(st->thieves[i].ns, b[0], 24));
 		advise(d, f, "Redis's main thread waited for a CPU %s or more %zu time%s (worst %s%s%s), runnable "
-		       "but not running: another task had its CPU. Over the run the CPU went to %s while Redis "
-		       "waited. Give Redis a CPU of its own (taskset, cpusets), move the neighbour away, or add "
-		       "CPUs.\n", fmt_ns(d->thr, b[1], 24), l->n, plural(l->n), fmt_ns(l->max, b[2], 24),
-		       l->worst[0] ? ", while it went to " : "", l->worst, who);
+		       "but not running: another task had its CPU.%s%s Give Redis a CPU of its own (taskset, "
+		       "cpusets), move the neighbour away, or add CPUs.\n", fmt_ns(d->thr, b[1], 24), l->n,
+		       plural(l->n), fmt_ns(l->max, b[2], 24), l->worst[0] ? ", while it went to " : "",
+		       l->worst, who, n ? " while Redis waited." : "");
 	}
 	l = &d->line[D_BLOCK];
 	if (l->n && !d->line[D_FSYNC_ALWAYS].n && !d->line[D_MAIN_SYNC].n && !d->line[D_FAULTS].n)
@@ -579,11 +662,29 @@ static void advise_all(struct doctor *d, FILE *f)
 	advise_memory(d, f);
 }
 
+/* What a line adds after its worst: the fork rate, the faults, the spikes
+ * that were mostly waits for a CPU. NULL for nothing. */
+static const char *line_tail(const struct doctor *d, int k, char *buf, size_t len)
+{
+	const struct dline *l = &d->line[k];
+
+	if (k == D_FORK && d->slow_fork)
+		snprintf(buf, len, "Fork rate is %.2f GB/sec (%s)%s.", d->fork_gbs, fork_rating(d->fork_gbs),
+			 l->n > 1 ? ", the slowest" : "");
+	else if (k == D_FAULTS)
+		snprintf(buf, len, "%llu major and %llu minor faults in them.", d->majflt, d->minflt);
+	else if (needs_own(k) && l->own < l->n)
+		snprintf(buf, len, "%zu of them mostly waiting for a CPU.", l->n - l->own);
+	else
+		return NULL;
+	return buf;
+}
+
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
 {
 	struct doctor *d = calloc(1, sizeof(*d));
 	const struct inst_stalls *st = in->st;
-	char tail[96] = "", faults[96];
+	char tail[96];
 	int k, num = 0;
 
 	if (!d)
@@ -604,14 +705,9 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 		fprintf(f, "I have observed latency spikes in this Redis instance%s.\n\n",
 			r->exact || r->stalls_only ? "" : " (commands counted while the probes were on: sampled "
 			"mode sees a share of them)");
-		if (d->slow_fork)
-			snprintf(tail, sizeof(tail), "Fork rate is %.2f GB/sec (%s)%s.", d->fork_gbs,
-				 fork_rating(d->fork_gbs), d->line[D_FORK].n > 1 ? ", the slowest" : "");
-		snprintf(faults, sizeof(faults), "%llu major and %llu minor faults in them.", d->majflt,
-			 d->minflt);
 		for (k = 0, num = 0; k < D_MAX; k++)
 			if (d->line[k].n)
-				print_line(f, d, k, ++num, k == D_FORK && tail[0] ? tail : k == D_FAULTS ? faults : NULL);
+				print_line(f, d, k, ++num, line_tail(d, k, tail, sizeof(tail)));
 		if (st && (st->not_kept || r->stall_stats[SST_LOST]))
 			fprintf(f, "(%lu events past the first %d were not kept and %llu were lost to a full "
 				"ring buffer: the lines above miss them; the tables above count every one.)\n",

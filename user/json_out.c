@@ -194,7 +194,9 @@ static json_object *event_json(const struct stall_rec *e)
 		if (e->kind == SK_RUNQ)
 			json_object_object_add(o, "preempted", json_object_new_boolean(e->klass));
 		add_taken(o, e);
-	} else if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE && e->kind != SK_CYCLE) {
+	} else if (e->kind == SK_CYCLE) {	/* the waits for a CPU inside it, for the doctor */
+		add_double(o, "run_queue_ns", e->runq_ns);
+	} else if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE) {
 		add_int(o, "fd", e->fd);
 		json_object_object_add(o, "file", json_object_new_string(e->file));
 		json_object_object_add(o, "file_class", json_object_new_string(file_class_name(e->fclass)));

@@ -682,6 +682,40 @@ static void add_runq(struct run_report *r, double at_s, double ms, pid_t pid, co
 	add(r, &e);
 }
 
+/* A cycle or a write that was long because Redis waited for a CPU inside
+ * it earns no advice of its own: the run-queue line has the cause. */
+static void test_doctor_cpu_waits_inside(void **state)
+{
+	struct run_report *r = doc_report();
+	struct stall_event e;
+	char *out;
+
+	/* a cycle measures its waits itself, every one of them */
+	ev(&e, SK_CYCLE, CYCLE_DEFRAG, 1000, 25);
+	e.runq_ns = 20000000;	/* 20 of its 25 ms */
+	add(r, &e);
+	ev(&e, SK_CYCLE, CYCLE_EXPIRE, 1010, 25);
+	e.runq_ns = 2000000;
+	add(r, &e);
+	/* a write, from the run-queue events that overlap it */
+	add_aof_write(r, AW_ALONE, 1020, 30, 0);
+	add_runq(r, 1019.990, 12, 77, "stress");	/* its first 2 ms */
+	add_runq(r, 1020.010, 19, 77, "stress");	/* 19 ms inside */
+	add_runq(r, 1020.500, 15, 77, "stress");	/* after it */
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. aof-write-alone: 1 latency spikes (average 30.0ms"));
+	assert_non_null(strstr(out, "event 30.0ms. 1 of them mostly waiting for a CPU. p99"));
+	assert_non_null(strstr(out, "active-defrag-cycle: 1 latency spikes"));
+	assert_non_null(strstr(out, "Worst all time event 25.0ms. 1 of them mostly waiting for a CPU. p99"));
+	assert_false(has(out, "Active defragmentation took"));
+	assert_false(has(out, "with no fsync or child in flight"));
+	/* the expire cycle worked 23 ms of its own: its advice stands */
+	assert_non_null(strstr(out, "- The active expire cycle ran 1 time for 10.0ms or more (worst 25.0ms"));
+	assert_non_null(strstr(out, "waited for a CPU 10.0ms or more 3 times"));
+	free(out);
+	doc_free(r);
+}
+
 /* CPU contention: the neighbour named, from the waits and the thieves. */
 static void test_doctor_run_queue(void **state)
 {
@@ -701,9 +735,9 @@ static void test_doctor_run_queue(void **state)
 	add_runq(r, 1002, 12, 15, "rcu_preempt");
 	out = doctor(r);
 	assert_non_null(line_starting(out, "1. run-queue: 2 latency spikes (average 21.0ms"));
-	assert_non_null(strstr(out, "Worst all time event 30.0ms (stress)."));
+	assert_non_null(strstr(out, "Worst all time event 30.0ms (stress 77)."));
 	assert_non_null(strstr(out, "- Redis's main thread waited for a CPU 10.0ms or more 2 times (worst "
-				    "30.0ms, while it went to stress), runnable but not running: another task had "
+				    "30.0ms, while it went to stress 77), runnable but not running: another task had "
 				    "its CPU. Over the run the CPU went to stress (pid 77) 900ms, rcu_preempt (pid "
 				    "15) 1.00ms while Redis waited."));
 	free(out);
@@ -861,6 +895,46 @@ static void test_render_json(void **state)
 	report_free(r);
 }
 
+/* The events the doctor reads that JSON carries its own way: waits for a
+ * CPU (who had it), off-CPU periods (how), cycles (their waits). */
+static void test_render_json_doctor_events(void **state)
+{
+	struct run_report *r = doc_report();
+	json_object *root, *evs, *e;
+	struct stall_event se;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	add_runq(r, 1000, 30, 77, "stress");
+	add(r, ev(&se, SK_OFFCPU, OFF_BLOCKED, 1001, 20));
+	ev(&se, SK_CYCLE, CYCLE_EXPIRE, 1002, 25);
+	se.runq_ns = 3000000;
+	add(r, &se);
+	f = open_memstream(&buf, &len);
+	render_json(f, r);
+	fclose(f);
+	root = json_tokener_parse(buf);
+	assert_non_null(root);
+	evs = path(path(json_object_array_get_idx(path(root, "instances"), 0), "stalls"), "events");
+	assert_int_equal(json_object_array_length(evs), 3);
+	e = json_object_array_get_idx(evs, 0);
+	assert_string_equal(json_object_get_string(path(e, "event")), "run-queue");
+	assert_true(json_object_get_boolean(path(e, "preempted")));
+	assert_int_equal(json_object_get_int(path(e, "cpu_taken_by_pid")), 77);
+	assert_string_equal(json_object_get_string(path(e, "cpu_taken_by_comm")), "stress");
+	assert_float_equal(json_object_get_double(path(e, "duration_ns")), 30e6, 1);
+	e = json_object_array_get_idx(evs, 1);
+	assert_string_equal(json_object_get_string(path(e, "event")), "off-cpu-uninterruptible");
+	assert_false(json_object_object_get_ex(e, "preempted", NULL));
+	e = json_object_array_get_idx(evs, 2);
+	assert_string_equal(json_object_get_string(path(e, "event")), "expire-cycle");
+	assert_float_equal(json_object_get_double(path(e, "run_queue_ns")), 3e6, 1);
+	json_object_put(root);
+	free(buf);
+	doc_free(r);
+}
+
 static void test_render_json_sampled(void **state)
 {
 	struct run_report *r = report_new(0);
@@ -954,12 +1028,14 @@ int main(void)
 		cmocka_unit_test(test_doctor_aof_writes),
 		cmocka_unit_test(test_doctor_main_thread_fsync),
 		cmocka_unit_test(test_doctor_cycles),
+		cmocka_unit_test(test_doctor_cpu_waits_inside),
 		cmocka_unit_test(test_doctor_run_queue),
 		cmocka_unit_test(test_doctor_off_cpu),
 		cmocka_unit_test(test_doctor_faults),
 		cmocka_unit_test(test_doctor_not_kept),
 		cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_json_sampled),
+		cmocka_unit_test(test_render_json_doctor_events),
 		cmocka_unit_test(test_is_fast_command),
 		cmocka_unit_test(test_inst_sort),
 	};
