@@ -522,7 +522,8 @@ static const char *instead_of(const char *name)
 		{ "fcall_ro", "shorter functions, as for fcall" },
 		{ "save", "BGSAVE: SAVE writes the whole dataset from the main thread" },
 		{ "bgsave", "nothing: its time is the fork's (see the fork line)" },
-		{ "bgrewriteaof", "nothing: its time is the fork's (see the fork line)" },
+		{ "bgrewriteaof", "nothing: its time is the fork's, and the AOF's last write and fsync "
+				  "before it (see the fork and aof lines)" },
 	};
 	size_t i;
 

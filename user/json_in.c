@@ -92,6 +92,19 @@ static void doubles_from(double *dst, size_t n, json_object *a)
 		dst[i] = json_object_get_double(at(a, i));
 }
 
+/* A count, or -1 when the document does not know it. */
+static long long known(json_object *o, const char *key)
+{
+	return get(o, key) ? inum(o, key) : -1;
+}
+
+static void memory_from(struct inst_report *in, json_object *m)
+{
+	in->anon_huge_bytes = known(m, "anon_huge_pages_bytes");
+	in->swap_bytes = known(m, "swap_bytes");
+	in->major_faults = known(m, "major_faults");
+}
+
 static int cmds_from(struct inst_report *in, json_object *a)
 {
 	size_t i;
@@ -236,6 +249,9 @@ static void event_from(void *dst, json_object *o)
 	} else if ((v = lookup(cycle_name, 0, CYCLE_MAX, o, "event")) >= 0) {
 		e->kind = SK_CYCLE;
 		e->klass = v;
+	} else if ((v = lookup(offcpu_event, OFF_SLEEP, OFF_BLOCKED + 1, o, "event")) >= 0) {
+		e->kind = SK_OFFCPU;
+		e->klass = v;
 	} else {
 		e->kind = lookup(stall_kind_name, 1, SK_MAX, o, "event");
 	}
@@ -255,14 +271,17 @@ static void event_from(void *dst, json_object *o)
 	e->flags = (flag(o, "blocked_behind_fsync") ? EVF_BLOCKED : 0) |
 		   (flag(o, "child_alive") ? EVF_CHILD_LIVE : 0) |
 		   (flag(o, "fsync_in_flight") ? EVF_FSYNC_LIVE : 0);
+	if (e->kind == SK_RUNQ)
+		e->klass = flag(o, "preempted");
 	e->oncpu_ns = num(b, "on_cpu_ns");
-	e->runq_ns = num(b, "run_queue_ns");
+	/* a cycle's waits, and who had the CPU during a wait, are the event's own */
+	e->runq_ns = num(b ? b : o, "run_queue_ns");
 	e->sleep_ns = num(b, "sleeping_ns");
 	e->block_ns = num(b, "blocked_ns");
 	e->minflt = (unsigned long long)inum(b, "minor_faults");
 	e->majflt = (unsigned long long)inum(b, "major_faults");
-	e->other_pid = (pid_t)inum(b, "cpu_taken_by_pid");
-	str(e->other_comm, sizeof(e->other_comm), b, "cpu_taken_by_comm");
+	e->other_pid = (pid_t)inum(b ? b : o, "cpu_taken_by_pid");
+	str(e->other_comm, sizeof(e->other_comm), b ? b : o, "cpu_taken_by_comm");
 }
 
 static void thief_from(void *dst, json_object *o)
@@ -408,6 +427,8 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 	r->attached_s = num(get(root, "sampling"), "attached_s");
 	r->windows = (unsigned long)inum(get(root, "sampling"), "windows");
 	r->scale = get(root, "sampling") ? num(get(root, "sampling"), "scale") : 1;
+	r->end_wall = num(root, "end_time");
+	str(r->thp_enabled, sizeof(r->thp_enabled), root, "thp_enabled");
 	stats = get(root, "stats");
 	for (k = 0; k < STAT_MAX; k++)
 		r->stats[k] = (unsigned long long)inum(stats, stat_keys[k]);
@@ -427,6 +448,7 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 		str(in->version, sizeof(in->version), o, "version");
 		str(in->probes, sizeof(in->probes), o, "probes");
 		in->ended = flag(o, "ended");
+		memory_from(in, get(o, "memory"));
 		for (k = 0; k < MAX_PORTS && (size_t)k < alen(ports); k++)
 			in->ports[in->nports++] = (int)json_object_get_int(at(ports, (size_t)k));
 		if (cmds_from(in, get(o, "commands")) ||

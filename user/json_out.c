@@ -194,8 +194,9 @@ static json_object *event_json(const struct stall_rec *e)
 		if (e->kind == SK_RUNQ)
 			json_object_object_add(o, "preempted", json_object_new_boolean(e->klass));
 		add_taken(o, e);
-	} else if (e->kind == SK_CYCLE) {	/* the waits for a CPU inside it, for the doctor */
-		add_double(o, "run_queue_ns", e->runq_ns);
+	} else if (e->kind == SK_CYCLE) {
+		if (e->runq_ns > 0)	/* the waits for a CPU inside it, for the doctor */
+			add_double(o, "run_queue_ns", e->runq_ns);
 	} else if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE) {
 		add_int(o, "fd", e->fd);
 		json_object_object_add(o, "file", json_object_new_string(e->file));
@@ -318,20 +319,25 @@ static json_object *timeline_json(const struct run_report *r, int inst)
 	return a;
 }
 
-/* The doctor's memory evidence, read from /proc (null: unknown). */
+/* The doctor's memory evidence, read from /proc: what is unknown is left
+ * out (and the object, when nothing is known). */
 static void add_known(json_object *o, const char *k, long long v)
 {
-	json_object_object_add(o, k, v >= 0 ? json_object_new_int64(v) : NULL);
+	if (v >= 0)
+		add_int(o, k, v);
 }
 
-static json_object *memory_json(const struct inst_report *in)
+static void add_memory(json_object *o, const struct inst_report *in)
 {
-	json_object *m = json_object_new_object();
+	json_object *m;
 
+	if (in->anon_huge_bytes < 0 && in->swap_bytes < 0 && in->major_faults < 0)
+		return;
+	m = json_object_new_object();
 	add_known(m, "anon_huge_pages_bytes", in->anon_huge_bytes);
 	add_known(m, "swap_bytes", in->swap_bytes);
 	add_known(m, "major_faults", in->major_faults);
-	return m;
+	json_object_object_add(o, "memory", m);
 }
 
 int render_json(FILE *f, const struct run_report *r)
@@ -349,9 +355,10 @@ int render_json(FILE *f, const struct run_report *r)
 	add_double(root, "threshold_ms", r->threshold_ms);
 	add_double(root, "duration_s", r->duration_s);
 	/* the doctor's evidence: the run's end (periods), the host's THP setting */
-	add_double(root, "end_time", r->end_wall);
-	json_object_object_add(root, "thp_enabled", r->thp_enabled[0] ?
-			       json_object_new_string(r->thp_enabled) : NULL);
+	if (r->end_wall > 0)
+		add_double(root, "end_time", r->end_wall);
+	if (r->thp_enabled[0])
+		json_object_object_add(root, "thp_enabled", json_object_new_string(r->thp_enabled));
 	add_double(probe, "hit_ns", r->hit_ns);
 	add_double(probe, "pair_bias_ns", r->pair_bias_ns);
 	json_object_object_add(root, "probe_cost", probe);
@@ -390,7 +397,7 @@ int render_json(FILE *f, const struct run_report *r)
 		json_object_object_add(o, "ports", ports);
 		json_object_object_add(o, "ended", json_object_new_boolean(in->ended));
 		json_object_object_add(o, "probes", json_object_new_string(in->probes));
-		json_object_object_add(o, "memory", memory_json(in));
+		add_memory(o, in);
 		for (j = 0; j < in->ncmds; j++) {
 			json_object *c = json_object_new_object();
 

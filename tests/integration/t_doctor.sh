@@ -5,7 +5,8 @@
 # - fsync stalls: appendfsync always on a disk whose fsync takes 20 ms,
 # - slow commands: KEYS over 500k keys and DEBUG SLEEP 0.05 (SLOWLOG is the
 #   referee).
-# The report must name each event with the advice that goes with it, and
+# The report (replayed from the run's --json document, which must be valid
+# against the schema) must name each event with the advice that goes with it, and
 # give no advice it did not earn: none for what we did not provoke (blocked
 # writes, deletes, expiry, defrag), THP and memory advice only as /proc and
 # /sys say, and every other piece of advice only with its event line.
@@ -32,7 +33,7 @@ lab_wait_aofrw || fail "AOF rewrite did not end"
 majflt() { awk '{ sub(/.*\) /, ""); print $10 }' "/proc/$PID/stat"; }
 majflt0=$(majflt)
 
-run_redlat "$TMP/report.txt" -p "$PID" --exact -t $THR
+run_redlat "$TMP/report.json" -p "$PID" --exact -t $THR --json
 lab_cli slowlog reset >/dev/null
 forks0=$(lab_info total_forks)
 
@@ -55,7 +56,11 @@ lab_cli config set appendfsync everysec >/dev/null || fail "appendfsync everysec
 sleep 1.5
 
 kill -INT "$REDLAT_PID"
-wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.txt.err")"
+wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
+# the document holds the doctor's evidence, as the schema says, and the
+# report is replayed from it
+"$ROOT/tests/schema/validate" "$TMP/report.json" || fail "the JSON document is not valid"
+"$REDLAT" --replay "$TMP/report.json" > "$TMP/report.txt" || fail "cannot replay the JSON document"
 majflt1=$(majflt)
 lab_cli --json slowlog get 1024 > "$TMP/slowlog.json" || fail "SLOWLOG GET failed"
 thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
@@ -71,6 +76,7 @@ import json, re, sys
 text = open(sys.argv[1]).read()
 slowlog = json.load(open(sys.argv[2]))
 thr_ms, fork_us, forks, served = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+report = json.load(open(sys.argv[1].replace(".txt", ".json")))
 thp, anon_kb, swap_kb, majflt = sys.argv[7], int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
 bad = 0
 def check(ok, msg):
@@ -153,6 +159,12 @@ want_thp = anon_kb > 0 or "[always]" in thp
 check(advised("transparent huge pages") or advised("Transparent huge pages") if want_thp else
       "huge pages" not in advice, f"THP advice {'given' if want_thp else 'not given'} "
       f"(AnonHugePages {anon_kb} kB, setting {thp!r})")
+# the evidence in the document, against /sys and /proc read by the test
+sel = re.search(r"\[(\w+)\]", thp)
+check(report.get("thp_enabled") == (sel and sel.group(1)), f"thp_enabled {report.get('thp_enabled')!r}")
+mem = report["instances"][0].get("memory", {})
+check(mem.get("anon_huge_pages_bytes") == anon_kb * 1024, f"AnonHugePages {mem.get('anon_huge_pages_bytes')}")
+check(0 <= mem.get("major_faults", -1) <= majflt, f"major faults {mem.get('major_faults')} of {majflt}")
 want_mem = majflt > 0 or swap_kb > 0
 check(("read back from disk" in advice or "swapped out" in advice) if want_mem else
       ("read back from disk" not in advice and "swapped out" not in advice),

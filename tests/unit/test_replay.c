@@ -94,6 +94,23 @@ static void fill_stalls(struct inst_stalls *s)
 	e = ev(SK_CYCLE, 100, 9000000000ULL, 25000000);
 	e.role = ROLE_MAIN;
 	e.klass = CYCLE_EXPIRE;
+	e.runq_ns = 4000000;	/* its waits for a CPU */
+	stalls_add_event(s, &e);
+	/* the doctor's own events: a wait for a CPU and who had it, off-CPU
+	 * periods of both kinds */
+	e = ev(SK_RUNQ, 100, 9500000000ULL, 30000000);
+	e.role = ROLE_MAIN;
+	e.klass = 1;
+	e.other_pid = 78;
+	snprintf(e.other_comm, sizeof(e.other_comm), "cron");
+	stalls_add_event(s, &e);
+	e = ev(SK_OFFCPU, 100, 9600000000ULL, 30000000);
+	e.role = ROLE_MAIN;
+	e.klass = OFF_SLEEP;
+	stalls_add_event(s, &e);
+	e = ev(SK_OFFCPU, 100, 9700000000ULL, 12000000);
+	e.role = ROLE_MAIN;
+	e.klass = OFF_BLOCKED;
 	stalls_add_event(s, &e);
 	add_hist(s, SK_FDATASYNC, ROLE_MAIN, FC_AOF, 45000000, 3);
 	add_hist(s, SK_FSYNC, ROLE_BIO_AOF, FC_AOF, 2000000, 5);
@@ -196,10 +213,17 @@ static void test_round_trip(void **state)
 		snprintf(in[0].version, sizeof(in[0].version), "7.0.15");
 		snprintf(in[0].probes, sizeof(in[0].probes), "slowlogPushEntryIfNeeded call in call");
 		snprintf(in[0].missing, sizeof(in[0].missing), "startBgsaveForReplication");
+		/* the doctor's evidence: known for one, unknown for the other */
+		in[0].anon_huge_bytes = 2 << 20;
+		in[0].swap_bytes = 0;
+		in[0].major_faults = 7;
+		r.end_wall = 20.5;
+		snprintf(r.thp_enabled, sizeof(r.thp_enabled), "always");
 		in[1] = in[0];
 		in[1].pid = 200;
 		in[1].ended = 1;
 		in[1].nports = 0;
+		in[1].anon_huge_bytes = in[1].swap_bytes = in[1].major_faults = -1;
 		r.insts = in;
 		r.ninsts = 2;
 		r.stats[STAT_SYSCALL_HITS] = 12345;
