@@ -42,6 +42,21 @@ static void aof_ev(struct inst_stalls *s, int kind, __u64 ts, __u64 dur, int kla
 	stalls_add_event(s, &e);
 }
 
+/* A wait for a CPU (klass 1: preempted; thief: who had it) or an off-CPU
+ * period (klass: how) of the main thread. */
+static void wait_ev(struct inst_stalls *s, int kind, int klass, __u64 ts, __u64 dur, const char *thief)
+{
+	struct stall_event e = ev(kind, 100, ts, dur);
+
+	e.role = ROLE_MAIN;
+	e.klass = klass;
+	if (thief) {
+		e.other_pid = 78;
+		snprintf(e.other_comm, sizeof(e.other_comm), "%s", thief);
+	}
+	stalls_add_event(s, &e);
+}
+
 /* Forks (one with its child's work and copy-on-write, one whose child was
  * killed), fsyncs, AOF writes, a blocked write, cycles, slow iterations
  * and commands with their breakdown, thieves. */
@@ -98,20 +113,9 @@ static void fill_stalls(struct inst_stalls *s)
 	stalls_add_event(s, &e);
 	/* the doctor's own events: a wait for a CPU and who had it, off-CPU
 	 * periods of both kinds */
-	e = ev(SK_RUNQ, 100, 9500000000ULL, 30000000);
-	e.role = ROLE_MAIN;
-	e.klass = 1;
-	e.other_pid = 78;
-	snprintf(e.other_comm, sizeof(e.other_comm), "cron");
-	stalls_add_event(s, &e);
-	e = ev(SK_OFFCPU, 100, 9600000000ULL, 30000000);
-	e.role = ROLE_MAIN;
-	e.klass = OFF_SLEEP;
-	stalls_add_event(s, &e);
-	e = ev(SK_OFFCPU, 100, 9700000000ULL, 12000000);
-	e.role = ROLE_MAIN;
-	e.klass = OFF_BLOCKED;
-	stalls_add_event(s, &e);
+	wait_ev(s, SK_RUNQ, 1, 9500000000ULL, 30000000, "cron");
+	wait_ev(s, SK_OFFCPU, OFF_SLEEP, 9600000000ULL, 30000000, NULL);
+	wait_ev(s, SK_OFFCPU, OFF_BLOCKED, 9700000000ULL, 12000000, NULL);
 	add_hist(s, SK_FDATASYNC, ROLE_MAIN, FC_AOF, 45000000, 3);
 	add_hist(s, SK_FSYNC, ROLE_BIO_AOF, FC_AOF, 2000000, 5);
 	add_hist(s, SK_FSYNC, ROLE_CHILD, FC_RDB, 70000000, 1);
