@@ -4,6 +4,7 @@
  * (redlat's own for what Redis cannot see), then advice. Each piece of
  * advice is triggered by a measured figure and quotes it: no figure, no
  * advice. */
+#include <json.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -323,22 +324,38 @@ static double line_pct(struct dline *l, double p)
 	return l->v[rank ? rank - 1 : 0];
 }
 
+/* A line's figures, for the text and for JSON. */
+struct line_stats {
+	double avg, dev, period, p99;
+};
+
+static void line_stats(struct doctor *d, int k, struct line_stats *ls)
+{
+	struct dline *l = &d->line[k];
+	double span = d->r->end_wall > 0 ? d->r->end_wall - l->first : d->r->duration_s;
+	size_t i;
+
+	ls->avg = l->sum / l->n;
+	ls->dev = 0;
+	for (i = 0; i < l->n; i++)
+		ls->dev += fabs(l->v[i] - ls->avg);
+	ls->dev /= l->n;
+	ls->period = span > 0 ? span / l->n : 0;
+	ls->p99 = line_pct(l, 99);
+}
+
 static void print_line(FILE *f, struct doctor *d, int k, int num, const char *tail)
 {
 	struct dline *l = &d->line[k];
-	double avg = l->sum / l->n, dev = 0, span;
+	struct line_stats ls;
 	char b[6][24];
-	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		dev += fabs(l->v[i] - avg);
-	dev /= l->n;
-	span = d->r->end_wall > 0 ? d->r->end_wall - l->first : d->r->duration_s;
+	line_stats(d, k, &ls);
 	fprintf(f, "%d. %s: %zu latency spikes (average %s, mean deviation %s, period %.2f sec). "
 		"Worst all time event %s%s%s%s.%s%s p99 %s; ", num, line_name(k), l->n,
-		fmt_ns(avg, b[0], 24), fmt_ns(dev, b[1], 24), span > 0 ? span / l->n : 0,
+		fmt_ns(ls.avg, b[0], 24), fmt_ns(ls.dev, b[1], 24), ls.period,
 		fmt_ns(l->max, b[2], 24), l->worst[0] ? " (" : "", l->worst, l->worst[0] ? ")" : "",
-		tail ? " " : "", tail ? tail : "", fmt_ns(line_pct(l, 99), b[3], 24));
+		tail ? " " : "", tail ? tail : "", fmt_ns(ls.p99, b[3], 24));
 	if (l->n == 1)
 		fprintf(f, "at %s.\n", fmt_wall(l->first, b[4], 24));
 	else
@@ -681,19 +698,40 @@ static const char *line_tail(const struct doctor *d, int k, char *buf, size_t le
 	return buf;
 }
 
-void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
+static struct doctor *doctor_new(const struct run_report *r, const struct inst_report *in)
 {
 	struct doctor *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->r = r;
+	d->in = in;
+	d->thr = r->threshold_ms * 1e6;
+	gather(d);
+	return d;
+}
+
+static void doctor_free(struct doctor *d)
+{
+	int k;
+
+	for (k = 0; k < D_MAX; k++)
+		free(d->line[k].v);
+	for (k = 0; k < ROLE_MAX; k++)
+		free(d->aof_sync[k].v);
+	free(d->cmds);
+	free(d);
+}
+
+void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in)
+{
+	struct doctor *d = doctor_new(r, in);
 	const struct inst_stalls *st = in->st;
 	char tail[96];
 	int k, num = 0;
 
 	if (!d)
 		return;
-	d->r = r;
-	d->in = in;
-	d->thr = r->threshold_ms * 1e6;
-	gather(d);
 	fprintf(f, "\nDoctor (events of %g ms or more, under Redis's latency event names):\n", r->threshold_ms);
 	for (k = 0; k < D_MAX; k++)
 		num += d->line[k].n > 0;
@@ -718,10 +756,70 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 	if (num && !d->nadvice)
 		fprintf(f, "\nWhile there are latency events, I'm not able to suggest any easy fix: the events "
 			"above say when, and --events shows each with where its time went.\n");
-	for (k = 0; k < D_MAX; k++)
-		free(d->line[k].v);
-	for (k = 0; k < ROLE_MAX; k++)
-		free(d->aof_sync[k].v);
-	free(d->cmds);
-	free(d);
+	doctor_free(d);
+}
+
+/* The advice as advise_all prints it, one string a piece ("- " items). */
+static json_object *advice_json(struct doctor *d)
+{
+	json_object *a = json_object_new_array();
+	char *buf = NULL, *p, *next;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return a;
+	advise_all(d, f);
+	fclose(f);
+	for (p = strstr(buf, "\n- "); p; p = next) {
+		p += 3;
+		next = strstr(p, "\n- ");
+		len = next ? (size_t)(next - p) : strlen(p);
+		while (len && p[len - 1] == '\n')
+			len--;
+		json_object_array_add(a, json_object_new_string_len(p, (int)len));
+	}
+	free(buf);
+	return a;
+}
+
+json_object *doctor_json(const struct run_report *r, const struct inst_report *in)
+{
+	struct doctor *d = doctor_new(r, in);
+	json_object *o = json_object_new_object(), *lines = json_object_new_array();
+	char tail[96];
+	int k;
+
+	if (!d)
+		return o;
+	for (k = 0; k < D_MAX; k++) {
+		const struct dline *l = &d->line[k];
+		json_object *e;
+		struct line_stats ls;
+		const char *t;
+
+		if (!l->n)
+			continue;
+		line_stats(d, k, &ls);
+		e = json_object_new_object();
+		json_object_object_add(e, "event", json_object_new_string(line_name(k)));
+		json_object_object_add(e, "spikes", json_object_new_int64((int64_t)l->n));
+		json_object_object_add(e, "average_ns", json_object_new_double(ls.avg));
+		json_object_object_add(e, "mean_deviation_ns", json_object_new_double(ls.dev));
+		json_object_object_add(e, "period_s", json_object_new_double(ls.period));
+		json_object_object_add(e, "worst_ns", json_object_new_double(l->max));
+		if (l->worst[0])
+			json_object_object_add(e, "worst_of", json_object_new_string(l->worst));
+		json_object_object_add(e, "p99_ns", json_object_new_double(ls.p99));
+		json_object_object_add(e, "first", json_object_new_double(l->first));
+		json_object_object_add(e, "last", json_object_new_double(l->last));
+		t = line_tail(d, k, tail, sizeof(tail));
+		if (t)
+			json_object_object_add(e, "note", json_object_new_string(t));
+		json_object_array_add(lines, e);
+	}
+	json_object_object_add(o, "events", lines);
+	json_object_object_add(o, "advice", advice_json(d));
+	doctor_free(d);
+	return o;
 }

@@ -410,6 +410,7 @@ int render_json(FILE *f, const struct run_report *r)
 		json_object_object_add(o, "timeline", timeline_json(r, (int)i));
 		if (in->st)
 			json_object_object_add(o, "stalls", stalls_json(in));
+		json_object_object_add(o, "doctor", doctor_json(r, in));
 		json_object_array_add(insts, o);
 	}
 	json_object_object_add(root, "instances", insts);

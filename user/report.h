@@ -134,6 +134,10 @@ void report_copy(struct run_report *dst, const struct run_report *src);
 void render_table(FILE *f, const struct run_report *r, const struct inst_report *in);
 /* The whole end-of-run report: header, tables, histograms, doctor. */
 void render_text(FILE *f, const struct run_report *r, int all_histograms);
+struct json_object;
+/* The doctor's lines (events with their figures) and advice, for JSON:
+ * derived from the rest of the document, so --replay ignores it. */
+struct json_object *doctor_json(const struct run_report *r, const struct inst_report *in);
 /* The LATENCY DOCTOR-style section. */
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in);
 int render_json(FILE *f, const struct run_report *r);
