@@ -21,7 +21,7 @@ JSONC_A    := $(firstword $(wildcard /usr/lib/$(shell uname -m)-linux-gnu/libjso
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -I$(OUTPUT) -Iskel -Ibpf -Iuser -I/usr/include/json-c
-LDLIBS   := $(LIBBPF_A) $(CAPSTONE_A) $(JSONC_A) -lelf -lz -lm -lpthread
+LDLIBS   := $(LIBBPF_A) $(CAPSTONE_A) $(JSONC_A) -lmicrohttpd -lelf -lz -lm -lpthread
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <string.h>
 #include "cli.h"
 #include "util.h"
-
-#define REDLAT_VERSION "0.1.0"
 
 static const char usage[] =
 "Usage: redlat [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -29,6 +29,9 @@ static const char usage[] =
 "  -j, --json                write the report as JSON\n"
 "      --replay FILE         render the report a --json run saved in FILE (no\n"
 "                            BPF, no root); with -j, write it as JSON again\n"
+"      --serve [ADDR:]PORT   keep running and serve OpenMetrics at\n"
+"                            http://ADDR:PORT/metrics (ADDR defaults to\n"
+"                            127.0.0.1; give 0.0.0.0 or [::] to expose it)\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
 "  -v, --verbose             print libbpf's debug output and each sampling window\n"
 "  -h, --help                this text\n"
@@ -43,7 +46,58 @@ static const char usage[] =
 "  redlat --exact -d 10      # every command, for exact counts\n"
 "  redlat --stalls-only      # forks, fsyncs, rdbSave: nothing on the command path\n"
 "  redlat -j -d 60 > run.json\n"
-"  redlat --replay run.json  # the report of that run, anywhere\n";
+"  redlat --replay run.json  # the report of that run, anywhere\n"
+
+"  redlat --serve 9187       # metrics for Prometheus on 127.0.0.1:9187\n";
+
+int parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len, char *err, size_t errlen)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+	const char *colon = strrchr(s, ':'), *port = colon ? colon + 1 : s;
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hlen = colon ? (size_t)(colon - s) : 0;
+	long p;
+
+	memset(sa, 0, sizeof(*sa));
+	if (strspn(port, "0123456789") != strlen(port) || parse_long(port, 1, 65535, &p)) {
+		snprintf(err, errlen, "bad --serve port '%s' in '%s': give [ADDR:]PORT with a port from 1 to "
+			 "65535, such as 127.0.0.1:9187", port, s);
+		return -1;
+	}
+	if (hlen >= sizeof(host))
+		goto bad_addr;
+	memcpy(host, s, hlen);
+	host[hlen] = 0;
+	if (!colon) {
+		/* loopback unless told otherwise: the metrics name the host's
+		 * processes and commands */
+		v4->sin_family = AF_INET;
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		v4->sin_port = htons((unsigned short)p);
+		*len = sizeof(*v4);
+		return 0;
+	}
+	if (hlen > 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) != 1)
+			goto bad_addr;
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((unsigned short)p);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &v4->sin_addr) != 1)
+		goto bad_addr;
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons((unsigned short)p);
+	*len = sizeof(*v4);
+	return 0;
+bad_addr:
+	snprintf(err, errlen, "bad --serve address in '%s': give [ADDR:]PORT with a numeric IPv4 address "
+		 "or a bracketed IPv6 one, such as 127.0.0.1:9187 or [::1]:9187", s);
+	return -1;
+}
 
 int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 {
@@ -59,12 +113,14 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		{ "replay", required_argument, NULL, 'R' },
 		{ "histograms", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "serve", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *live = NULL;	/* an option that only a live run takes */
 	int c, npos, budget_set = 0;
+	char why[256];
 	long l;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -73,10 +129,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:t:ejHvhV", opts, NULL)) != -1) {
-		if (strchr("pdxbste", c))
+		if (strchr("pdxbsteS", c))
 			live = c == 'p' ? "--pid" : c == 'd' ? "--duration" : c == 'x' ? "--exact" :
 			       c == 'b' ? "--overhead-budget" : c == 's' ? "--stalls-only" :
-			       c == 't' ? "--threshold" : "--events";
+			       c == 't' ? "--threshold" : c == 'e' ? "--events" : "--serve";
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
@@ -137,6 +193,15 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		case 'v':
 			cfg->verbose = 1;
 			break;
+		case 'S':
+			if (parse_listen(optarg, &cfg->serve_addr, &cfg->serve_addrlen, why, sizeof(why))) {
+				fprintf(err, "redlat: %s\n", why);
+				return -1;
+			}
+			snprintf(cfg->serve_text, sizeof(cfg->serve_text), "%s%s",
+				 strchr(optarg, ':') ? "" : "127.0.0.1:", optarg);
+			cfg->serve = 1;
+			break;
 		case 'h':
 			fputs(usage, out);
 			return 1;
@@ -149,7 +214,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		default:
 			/* getopt_long sets optopt to the short name even for a long
 			 * option: name the option as it was written */
-			if (optopt && strchr("pdbtR", optopt))
+			if (optopt && strchr("pdbtRS", optopt))
 				fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
 			else
 				fprintf(err, "redlat: unknown option '%s'; see redlat --help\n", argv[optind - 1]);

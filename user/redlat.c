@@ -17,6 +17,7 @@
 #include "memfacts.h"
 #include "procs.h"
 #include "report.h"
+#include "serve.h"
 #include "stalls_user.h"
 #include "target.h"
 #include "tracer.h"
@@ -242,16 +243,33 @@ static int replay(const struct config *cfg)
 	return 0;
 }
 
+/* --serve: the report so far, collected and rendered here in the main
+ * loop, since the stall data belong to the tracer and only this thread may
+ * touch libbpf; the HTTP thread only copies the text out. */
+static void publish(struct serve *srv, struct tracer *tr, struct run_report *r,
+		    const struct windows *win, double start)
+{
+	r->duration_s = ((double)now_ns() - start) / 1e9;
+	if (tracer_collect(tr, r))
+		return;
+	tracer_stats(tr, r->stats);
+	tracer_stall_stats(tr, r->stall_stats);
+	r->attached_s = win->smp.attached_ns / 1e9;
+	r->windows = win->smp.windows;
+	serve_publish(srv, r);
+}
+
 int main(int argc, char **argv)
 {
 	struct run_report report = {}, prev = {}, slice_snap = {};
 	struct tracer tr = {};
 	struct target *targets = NULL;
 	struct windows win = {};
+	struct serve *srv = NULL;
 	struct calib cal;
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
-	double start, next_interval, next_alive, next_slice, slice_t0;
+	double start, next_interval, next_alive, next_slice, slice_t0, next_publish;
 	long long majflt0[MAX_TARGETS];
 	char err[512];
 	int n, rc = 1, printed = 0;
@@ -273,9 +291,16 @@ int main(int argc, char **argv)
 			 "a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return 1;
 	}
-	n = find_targets(&cfg, &targets);
-	if (n <= 0)
+	if (cfg.serve && !(srv = serve_bind((struct sockaddr *)&cfg.serve_addr, cfg.serve_addrlen,
+					    cfg.serve_text, err, sizeof(err)))) {
+		die_line("%s", err);
 		return 1;
+	}
+	n = find_targets(&cfg, &targets);
+	if (n <= 0) {
+		serve_stop(srv);
+		return 1;
+	}
 	for (int k = 0; k < n; k++)
 		majflt0[k] = memfacts_major_faults(PROC_ROOT, targets[k].proc.pid);
 	memset(&cal, 0, sizeof(cal));
@@ -318,6 +343,15 @@ int main(int argc, char **argv)
 	next_alive = start + 0.5e9;
 	next_slice = start + 1e9;
 	slice_t0 = stalls_wall((__u64)start);
+	next_publish = start + 1e9;
+	if (srv) {
+		publish(srv, &tr, &report, &win, start);
+		if (serve_start(srv, err, sizeof(err))) {
+			die_line("%s", err);
+			goto out;
+		}
+		fprintf(stderr, "redlat: serving OpenMetrics on http://%s/metrics\n", cfg.serve_text);
+	}
 	fprintf(stderr, "redlat: tracing %d Redis instance%s (%s mode%s)%s\n", n, n > 1 ? "s" : "",
 		cfg.stalls_only ? "stalls-only" : cfg.exact ? "exact" : "sampled",
 		cfg.exact || cfg.stalls_only ? "" : ", --exact to probe every command",
@@ -348,8 +382,14 @@ int main(int argc, char **argv)
 			if (cfg.count && ++printed >= cfg.count)
 				break;
 		}
+		if (srv && now >= next_publish) {
+			publish(srv, &tr, &report, &win, start);
+			next_publish = now + 1e9;
+		}
 		tracer_poll(&tr, 10);
 	}
+	serve_stop(srv);	/* the end-of-run report follows */
+	srv = NULL;
 
 	if (!cfg.exact && !cfg.stalls_only)
 		windows_finish(&win, &tr, &report, (double)now_ns());
@@ -376,6 +416,7 @@ int main(int argc, char **argv)
 		render_text(stdout, &report, cfg.histograms);
 	rc = 0;
 out:
+	serve_stop(srv);
 	tracer_close(&tr);
 	run_report_free(&win.snap);
 	run_report_free(&report);
