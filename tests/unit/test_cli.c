@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "cli.h"
 
 struct run {
@@ -326,6 +328,58 @@ static void test_replay(void **state)
 	assert_usage_error(parse("--replay", "a.json", "5", NULL), "'5' applies only to a live run");
 }
 
+static void assert_listen(const struct run *r, int family, const char *addr, int port, const char *text)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.serve, 1);
+	assert_string_equal(r->cfg.serve_text, text);
+	assert_int_equal(r->cfg.serve_addr.ss_family, family);
+	if (family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&r->cfg.serve_addr;
+
+		assert_int_equal(r->cfg.serve_addrlen, sizeof(*a));
+		assert_string_equal(inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf)), addr);
+		assert_int_equal(ntohs(a->sin_port), port);
+	} else {
+		const struct sockaddr_in6 *a = (const void *)&r->cfg.serve_addr;
+
+		assert_int_equal(r->cfg.serve_addrlen, sizeof(*a));
+		assert_string_equal(inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof(buf)), addr);
+		assert_int_equal(ntohs(a->sin6_port), port);
+	}
+}
+
+static void test_serve(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(NULL)->cfg.serve, 0);
+	/* loopback unless told otherwise */
+	assert_listen(parse("--serve", "9187", NULL), AF_INET, "127.0.0.1", 9187, "127.0.0.1:9187");
+	assert_listen(parse("--serve=127.0.0.1:7322", NULL), AF_INET, "127.0.0.1", 7322, "127.0.0.1:7322");
+	assert_listen(parse("--serve", "0.0.0.0:80", "--exact", NULL), AF_INET, "0.0.0.0", 80, "0.0.0.0:80");
+	assert_int_equal(r.cfg.exact, 1);
+	assert_listen(parse("--serve", "[::1]:65535", NULL), AF_INET6, "::1", 65535, "[::1]:65535");
+	assert_listen(parse("--serve", "[::]:1", NULL), AF_INET6, "::", 1, "[::]:1");
+
+	assert_usage_error(parse("--serve", "localhost:9187", NULL), "bad --serve address in 'localhost:9187'");
+	assert_usage_error(parse("--serve", "1.2.3:80", NULL), "bad --serve address");
+	assert_usage_error(parse("--serve", "::1:80", NULL), "bad --serve address");
+	assert_usage_error(parse("--serve", "[::1:80", NULL), "bad --serve address");
+	assert_usage_error(parse("--serve", "[]:80", NULL), "bad --serve address");
+	assert_usage_error(parse("--serve", ":80", NULL), "bad --serve address");
+	assert_usage_error(parse("--serve", "9187x", NULL), "bad --serve port '9187x'");
+	assert_usage_error(parse("--serve", "0", NULL), "bad --serve port '0'");
+	assert_usage_error(parse("--serve", "65536", NULL), "bad --serve port");
+	assert_usage_error(parse("--serve", "+80", NULL), "bad --serve port");
+	assert_usage_error(parse("--serve", " 80", NULL), "bad --serve port");
+	assert_usage_error(parse("--serve", "127.0.0.1:", NULL), "bad --serve port ''");
+	assert_usage_error(parse("--serve", "", NULL), "bad --serve port");
+	assert_usage_error(parse("--serve", NULL), "option '--serve' needs a value");
+	assert_usage_error(parse("--replay", "a.json", "--serve", "9187", NULL), "'--serve' applies only to a live run");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_reentrant),
 		cmocka_unit_test(test_stalls_and_threshold),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_serve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
