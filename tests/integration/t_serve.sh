@@ -78,6 +78,19 @@ grep -q "cannot serve metrics on 127.0.0.1:$SERVE: Address already in use" "$TMP
 	|| fail "unclear error for a taken port: $(cat "$TMP/dup.err")"
 [ ! -s "$TMP/dup.out" ] || fail "a redlat that could not bind printed a report"
 note "taken port: $(cat "$TMP/dup.err")"
+# an address of no interface here: exit 1; a bad value: exit 2; one line each
+ip -o addr | grep -q ' 10\.255\.255\.1/' && fail "10.255.255.1 is an address of this host: pick another"
+for c in "10.255.255.1:$SERVE2 1 Cannot assign requested address" "localhost:$SERVE2 2 bad --serve address" \
+	"$SERVE2:http 2 bad --serve port"; do
+	set -- $c
+	"$REDLAT" --serve "$1" -p "$PID" > "$TMP/bad.out" 2> "$TMP/bad.err"
+	rc=$?
+	shift
+	[ "$rc" = "$1" ] || fail "--serve ${c%% *} exited $rc, not $1"
+	shift
+	[ "$(wc -l < "$TMP/bad.err")" = 1 ] && grep -q "$*" "$TMP/bad.err" \
+		|| fail "--serve ${c%% *}: not one clear line: $(cat "$TMP/bad.err")"
+done
 
 cat > "$TMP/prometheus.yml" <<EOF
 global:
@@ -204,4 +217,3 @@ for mode in sampled stalls-only; do
 	note "$mode: served ($(cat "$TMP/$mode.n") OpenMetrics samples), report printed at exit"
 done
 assert_text_restored "$PID"
-echo "PASS t_serve"
