@@ -168,6 +168,11 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 	return 0;
 }
 
+int windows_recording(const struct windows *w)
+{
+	return !w->in_gap && !w->warming;
+}
+
 void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now)
 {
 	double reads = targets_reads(tr);

@@ -33,6 +33,8 @@ void windows_start(struct windows *w, struct tracer *tr, double budget, double h
 /* Call often (every 10 ms). -1, with err, when re-attaching failed. */
 int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, double now,
 		 char *err, size_t errlen);
+/* Whether the probes are recording now (a window after its warm-up). */
+int windows_recording(const struct windows *w);
 /* The run ends: account the window in progress. */
 void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now);
 

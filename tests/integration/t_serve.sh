@@ -200,7 +200,12 @@ for mode in sampled stalls-only; do
 	redis-benchmark -p $PORT -n 20000 -r 1000 -t set -q > /dev/null || fail "redis-benchmark failed"
 	$R bgsave > /dev/null
 	for _ in $(seq 200); do [ "$(info_field rdb_bgsave_in_progress)" = 0 ] && break; sleep 0.05; done
-	sleep 1.5	# a rendering after the fork
+	# a rendering after the fork: sampled mode renders between windows,
+	# at least every 5 s
+	for _ in $(seq 100); do
+		curl -sf -H "$OM_ACCEPT" "http://127.0.0.1:$SERVE2/metrics" | grep -q "^redlat_fork_stall_seconds_count" && break
+		sleep 0.1
+	done
 	check_exposition "http://127.0.0.1:$SERVE2/metrics" "$TMP/$mode"
 	grep -q "^redlat_run_info{version=\"[^\"]*\",mode=\"$mode\"} 1$" "$TMP/$mode.om" || fail "$mode: mode not served"
 	grep -q "^redlat_fork_stall_seconds_count{$sel,purpose=\"rdb\"} 1$" "$TMP/$mode.om" || fail "$mode: the fork is not served"
