@@ -15,6 +15,7 @@
 #include "openmetrics.h"
 #include "report.h"
 #include "stalls_user.h"
+#include "stall_ev.h"
 
 /* ---- a checker of the exposition ---- */
 
@@ -475,20 +476,6 @@ static void test_escaping(void **state)
 	check_exposition(t, 0);
 	free(t);
 	report_free(r);
-}
-
-static struct stall_event ev(int kind, __u32 pid, __u64 ts, __u64 dur)
-{
-	struct stall_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = kind;
-	e.tgid = 4242;
-	e.pid = pid;
-	e.tid = pid;
-	e.ts_ns = ts;
-	e.dur_ns = dur;
-	return e;
 }
 
 static void fork_at(struct inst_stalls *s, __u64 ts, __u32 child, int purpose, __u64 stall)
