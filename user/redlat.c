@@ -247,10 +247,10 @@ static int replay(const struct config *cfg)
  * loop, since the stall data belong to the tracer and only this thread may
  * touch libbpf; the HTTP thread only copies the text out. */
 static void publish(struct serve *srv, struct tracer *tr, struct run_report *r,
-		    const struct windows *win, double start)
+		    const struct windows *win, double start, int collected)
 {
 	r->duration_s = ((double)now_ns() - start) / 1e9;
-	if (tracer_collect(tr, r))
+	if (!collected && tracer_collect(tr, r))
 		return;
 	tracer_stats(tr, r->stats);
 	tracer_stall_stats(tr, r->stall_stats);
@@ -345,7 +345,7 @@ int main(int argc, char **argv)
 	slice_t0 = stalls_wall((__u64)start);
 	next_publish = start + 1e9;
 	if (srv) {
-		publish(srv, &tr, &report, &win, start);
+		publish(srv, &tr, &report, &win, start, 0);
 		if (serve_start(srv, err, sizeof(err))) {
 			die_line("%s", err);
 			goto out;
@@ -359,6 +359,7 @@ int main(int argc, char **argv)
 
 	while (!exiting) {
 		double now = (double)now_ns();
+		int sliced;
 
 		if (cfg.duration_s && now - start >= cfg.duration_s * 1e9)
 			break;
@@ -371,7 +372,8 @@ int main(int argc, char **argv)
 			die_line("%s", err);
 			goto out;
 		}
-		if (cfg.exact && now >= next_slice) {
+		sliced = cfg.exact && now >= next_slice;
+		if (sliced) {
 			exact_slice(&tr, &report, &slice_snap, &slice_t0, now);
 			next_slice += 1e9;
 		}
@@ -385,10 +387,11 @@ int main(int argc, char **argv)
 		/* Sampled mode reads the maps between windows, as windows.c does:
 		 * the reading takes CPU from Redis, and commands it preempts
 		 * inside a window would count as slow. A Redis light enough to
-		 * stay probed all along has no gap: it waits at most 4 s more. */
-		if (srv && now >= next_publish &&
-		    (cfg.exact || cfg.stalls_only || !windows_recording(&win) || now >= next_publish + 4e9)) {
-			publish(srv, &tr, &report, &win, start);
+		 * stay probed all along has no gap: it waits at most 4 s more.
+		 * Exact mode publishes what its timeline slice just read. */
+		if (srv && (cfg.exact ? sliced : now >= next_publish &&
+			    (cfg.stalls_only || !windows_recording(&win) || now >= next_publish + 4e9))) {
+			publish(srv, &tr, &report, &win, start, sliced);
 			next_publish = now + 1e9;
 		}
 		tracer_poll(&tr, 10);
