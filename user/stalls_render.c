@@ -7,7 +7,7 @@
 #include "stalls_user.h"
 #include "util.h"
 
-static const char *event_name(const struct stall_rec *e)
+const char *stall_event_name(const struct stall_rec *e)
 {
 	if (e->kind == SK_AOF_WRITE)
 		return aof_write_event(e->klass);
@@ -29,9 +29,7 @@ static void runq_note(char *buf, size_t len, const struct stall_rec *e)
 		snprintf(buf + n, len - n, "; CPU taken by %s %d", e->other_comm, e->other_pid);
 }
 
-/* "on-CPU 1.2ms, run-queue 30ms (stress 1234), sleeping 0, blocked 0,
- * faults 3/0" */
-static void breakdown(char *buf, size_t len, const struct stall_rec *e)
+void stall_breakdown(char *buf, size_t len, const struct stall_rec *e)
 {
 	char b[4][24];
 	size_t n;
@@ -50,7 +48,7 @@ void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst)
 	char b[2][24], more[256] = "";
 
 	if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
-		breakdown(more, sizeof(more), e);
+		stall_breakdown(more, sizeof(more), e);
 	else if (e->kind == SK_RUNQ)
 		runq_note(more, sizeof(more), e);
 	else if (e->file[0])
@@ -62,11 +60,11 @@ void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst)
 	if ((e->kind == SK_LOOP || e->kind == SK_COMMAND) && (e->flags & EVF_FSYNC_LIVE))
 		strncat(more, ", fsync in flight", sizeof(more) - strlen(more) - 1);
 	fprintf(f, "%-12s %7d %-15s %-24s %9s  %s\n", fmt_wall(e->wall, b[0], 24), inst,
-		e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role), event_name(e),
+		e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role), stall_event_name(e),
 		fmt_ns(e->dur_ns, b[1], 24), more);
 }
 
-static void exit_text(const struct fork_rec *fr, char *buf, size_t len)
+void fork_exit_text(const struct fork_rec *fr, char *buf, size_t len)
 {
 	if (!fr->exited)
 		snprintf(buf, len, "running");
@@ -109,7 +107,7 @@ static void render_forks(FILE *f, const struct inst_stalls *s)
 				 (unsigned long long)fr->cow_faults);
 		else
 			snprintf(faults, sizeof(faults), "-");
-		exit_text(fr, b[6], 24);
+		fork_exit_text(fr, b[6], 24);
 		fprintf(f, "%-12s %-12s %9s %9s %8s %8s %-20s %7d %9s %-8s %-30s %8s %s\n",
 			fr->seen_fork ? fmt_wall(fr->wall, b[0], 24) : "before run",
 			fork_purpose_name(fr->purpose),
@@ -205,7 +203,7 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 		if (e->dur_ns < thr_ms * 1e6 && !(e->flags & EVF_BLOCKED))
 			continue;
 		if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
-			breakdown(note, sizeof(note), e);
+			stall_breakdown(note, sizeof(note), e);
 		else if (e->kind == SK_RUNQ)
 			runq_note(note, sizeof(note), e);
 		else if (e->flags & EVF_BLOCKED)
@@ -218,7 +216,7 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 			snprintf(note, sizeof(note), "SAVE on the main thread");
 		else if (e->kind == SK_FSYNC || e->kind == SK_FDATASYNC)
 			snprintf(note, sizeof(note), "main thread waited for the disk");
-		fprintf(f, "%-12s %-24s %-15s %8d %-32s %9s %s\n", fmt_wall(e->wall, b[0], 24), event_name(e),
+		fprintf(f, "%-12s %-24s %-15s %8d %-32s %9s %s\n", fmt_wall(e->wall, b[0], 24), stall_event_name(e),
 			e->role == ROLE_OTHER ? e->comm : thread_role_name(e->role), e->tid,
 			e->file[0] && e->kind != SK_COMMAND ? e->file : "-", fmt_ns(e->dur_ns, b[1], 24), note);
 		shown++;

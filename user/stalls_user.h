@@ -84,6 +84,13 @@ struct inst_stalls {
 void stalls_set_thieves(struct inst_stalls *s, const struct thief *t, size_t n);
 /* One line for a stall event, as --events streams them. */
 void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst);
+/* The event's name: Redis's latency event name, or the command's. */
+const char *stall_event_name(const struct stall_rec *e);
+/* SK_LOOP, SK_COMMAND: "on-CPU 1.2ms, run-queue 30ms (stress 1234),
+ * sleeping 0ns, blocked 0ns, faults 3 minor 0 major" */
+void stall_breakdown(char *buf, size_t len, const struct stall_rec *e);
+/* "0", "signal 9" or "running" */
+void fork_exit_text(const struct fork_rec *fr, char *buf, size_t len);
 /* A stall_rec from an event (what keep_event stores). */
 void stall_rec_from(struct stall_rec *r, const struct stall_event *e);
 
