@@ -32,6 +32,8 @@ static const char usage[] =
 "      --serve [ADDR:]PORT   keep running and serve OpenMetrics at\n"
 "                            http://ADDR:PORT/metrics (ADDR defaults to\n"
 "                            127.0.0.1; give 0.0.0.0 or [::] to expose it)\n"
+"      --svg FILE            also draw the run into FILE (SVG): stalls by kind\n"
+"                            on a timeline, latency heatmaps per command class\n"
 "  -H, --histograms          print a histogram for every command, not the top 3\n"
 "  -v, --verbose             print libbpf's debug output and each sampling window\n"
 "  -h, --help                this text\n"
@@ -48,7 +50,8 @@ static const char usage[] =
 "  redlat -j -d 60 > run.json\n"
 "  redlat --replay run.json  # the report of that run, anywhere\n"
 
-"  redlat --serve 9187       # metrics for Prometheus on 127.0.0.1:9187\n";
+"  redlat --serve 9187       # metrics for Prometheus on 127.0.0.1:9187\n"
+"  redlat --exact -d 60 --svg run.svg\n";
 
 int parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len, char *err, size_t errlen)
 {
@@ -111,6 +114,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		{ "events", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "replay", required_argument, NULL, 'R' },
+		{ "svg", required_argument, NULL, 'g' },
 		{ "histograms", no_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "serve", required_argument, NULL, 'S' },
@@ -187,6 +191,13 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 			}
 			cfg->replay = optarg;
 			break;
+		case 'g':
+			if (!*optarg) {
+				fprintf(err, "redlat: --svg needs a file name, such as --svg run.svg\n");
+				return -1;
+			}
+			cfg->svg = optarg;
+			break;
 		case 'H':
 			cfg->histograms = 1;
 			break;
@@ -214,7 +225,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		default:
 			/* getopt_long sets optopt to the short name even for a long
 			 * option: name the option as it was written */
-			if (optopt && strchr("pdbtRS", optopt))
+			if (optopt && strchr("pdbtRSg", optopt))
 				fprintf(err, "redlat: option '%s' needs a value; see redlat --help\n", argv[optind - 1]);
 			else
 				fprintf(err, "redlat: unknown option '%s'; see redlat --help\n", argv[optind - 1]);

@@ -22,6 +22,7 @@ struct config {
 	int events;		/* stream events as they happen */
 	int json;
 	const char *replay;	/* --replay FILE: render a saved JSON report */
+	const char *svg;	/* --svg FILE: the picture of the run; NULL: none */
 	int histograms;		/* per-command histograms: 0 top few, 1 all */
 	int verbose;
 	/* --serve [ADDR:]PORT: OpenMetrics on this address (loopback unless

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "serve.h"
 #include "stalls_user.h"
+#include "svg.h"
 #include "target.h"
 #include "tracer.h"
 #include "util.h"
@@ -269,6 +270,7 @@ int main(int argc, char **argv)
 	struct calib cal;
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
+	FILE *svg = NULL;
 	double start, next_interval, next_alive, next_slice, slice_t0, next_publish;
 	long long majflt0[MAX_TARGETS];
 	char err[512];
@@ -303,6 +305,14 @@ int main(int argc, char **argv)
 	}
 	for (int k = 0; k < n; k++)
 		majflt0[k] = memfacts_major_faults(PROC_ROOT, targets[k].proc.pid);
+	/* created now, so that a path that cannot be written stops the run
+	 * before it starts, not after it */
+	if (cfg.svg && !(svg = fopen(cfg.svg, "w"))) {
+		die_line("cannot create --svg file '%s': %s", cfg.svg, strerror(errno));
+		serve_stop(srv);
+		free(targets);
+		return 1;
+	}
 	memset(&cal, 0, sizeof(cal));
 	if (calib_run(&cal, err, sizeof(err))) {
 		die_line("%s", err);
@@ -335,6 +345,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	start = (double)now_ns();
+	report.start_wall = stalls_wall((__u64)start);
 	if (cfg.exact)
 		tracer_enable(&tr);
 	else if (!cfg.stalls_only)
@@ -423,8 +434,19 @@ int main(int argc, char **argv)
 	else if (!cfg.interval_s || !cfg.count)
 		render_text(stdout, &report, cfg.histograms);
 	rc = 0;
+	if (svg) {
+		if (render_svg(svg, &report) | fclose(svg)) {
+			die_line("cannot write --svg file '%s': %s", cfg.svg, strerror(errno));
+			rc = 1;
+		}
+		svg = NULL;
+	}
 out:
 	serve_stop(srv);
+	if (svg) {	/* the run failed: no picture, and no empty file left */
+		fclose(svg);
+		unlink(cfg.svg);
+	}
 	tracer_close(&tr);
 	run_report_free(&win.snap);
 	run_report_free(&report);

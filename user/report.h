@@ -71,6 +71,7 @@ struct timeline {
 struct run_report {
 	int exact;
 	double duration_s;
+	double start_wall;	/* unix time tracing began; 0: unknown (the data's span) */
 	double hit_ns;		/* measured cost of one probe hit */
 	double pair_bias_ns;	/* measured bias of an entry/return pair */
 	/* sampled mode */
