@@ -73,6 +73,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r->cfg.exact, 0);
 	assert_true(r->cfg.budget_pct == 2.0);
 	assert_int_equal(r->cfg.json, 0);
+	assert_null(r->cfg.svg);
 	assert_int_equal(r->cfg.histograms, 0);
 	assert_int_equal(r->cfg.verbose, 0);
 	assert_string_equal(r->err, "");
@@ -380,6 +381,26 @@ static void test_serve(void **state)
 	assert_usage_error(parse("--replay", "a.json", "--serve", "9187", NULL), "'--serve' applies only to a live run");
 }
 
+static void test_svg(void **state)
+{
+	(void)state;
+	parse("--svg", "run.svg", "--json", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.cfg.svg, "run.svg");
+	assert_int_equal(r.cfg.json, 1);
+	parse("--exact", "--svg=/tmp/a b.svg", "5", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.cfg.svg, "/tmp/a b.svg");
+	assert_true(r.cfg.interval_s == 5);
+	assert_usage_error(parse("--svg", NULL), "option '--svg' needs a value");
+	assert_usage_error(parse("--svg", "", NULL), "--svg needs a file name");
+	assert_usage_error(parse("--svg=", NULL), "--svg needs a file name");
+	parse("--svg", "a.svg", "--serve", "9187", NULL);	/* options of their own */
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.cfg.svg, "a.svg");
+	assert_int_equal(r.cfg.serve, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_stalls_and_threshold),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_serve),
+		cmocka_unit_test(test_svg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
