@@ -271,7 +271,8 @@ struct lane {
 	enum lane_style style;
 	int named;		/* marks are labelled with the event's name */
 	const char *empty;	/* what the lane says when it has no mark */
-	double label_end;	/* right end of the last label written, px */
+	char name[64];		/* a mark's name, written once the next mark */
+	double name_x, name_y, name_end;	/* shows it has room */
 };
 
 /* Marks that touch on the plot are merged into one, which tells how many
@@ -350,16 +351,27 @@ static void describe_group(const struct svg *s, const struct lane *ln, const str
 		 fmt_ns(g->total, t, sizeof(t)), one);
 }
 
-/* A name after a mark, where it does not run into the last one. */
-static void mark_label(struct svg *s, struct lane *ln, double x, double y, const char *name)
+/* A mark starts at x: the name of the one before is written if this one
+ * leaves it room, else dropped (its tooltip still has it). Marks come in
+ * time order, so no later mark can run into a name written. */
+static void lane_next_mark(struct svg *s, struct lane *ln, double x)
+{
+	if (ln->name[0] && x >= ln->name_end + 2)
+		text(s->f, ln->name_x, ln->name_y, "class=\"small\"", "%s", ln->name);
+	ln->name[0] = 0;
+}
+
+/* A name after a mark ending at x, if it fits on the plot. */
+static void mark_name(struct lane *ln, double x, double y, const char *name)
 {
 	double w = (double)strlen(name) * CHAR_W;
 
-	x += 3;
-	if (x < ln->label_end + 6 || x + w > PX1)
+	if (x + 3 + w > PX1)
 		return;
-	text(s->f, x, y, "class=\"small\"", "%s", name);
-	ln->label_end = x + w;
+	snprintf(ln->name, sizeof(ln->name), "%s", name);
+	ln->name_x = x + 3;
+	ln->name_y = y;
+	ln->name_end = x + 3 + w;
 }
 
 static void group_flush(struct svg *s, struct lane *ln, const struct group *g, double y)
@@ -369,6 +381,7 @@ static void group_flush(struct svg *s, struct lane *ln, const struct group *g, d
 	int k;
 
 	describe_group(s, ln, g, tip, sizeof(tip));
+	lane_next_mark(s, ln, g->x0);
 	switch (ln->style) {
 	case LS_PLAIN:
 		mark(s->f, ln->cls, g->x0, y + BAR_Y, w, BAR_H, ln->fill, tip);
@@ -399,7 +412,7 @@ static void group_flush(struct svg *s, struct lane *ln, const struct group *g, d
 		snprintf(name, sizeof(name), "%s", stall_event_name(g->longest));
 	else
 		snprintf(name, sizeof(name), "%s +%zu", stall_event_name(g->longest), g->n - 1);
-	mark_label(s, ln, g->x1, y + 15, name);
+	mark_name(ln, g->x1, y + 15, name);
 }
 
 /* The lane's events as marks; how many were drawn. */
@@ -484,6 +497,7 @@ static size_t lane_forks(struct svg *s, struct lane *ln, const struct inst_stall
 		xs = fmax(xof(s, fr->wall + fr->stall_ns / 1e9), x0 + MIN_W);
 		xe = fr->exited ? xof(s, fr->wall + fr->life_ns / 1e9) : PX1;
 		fork_tip(s, fr, tip, sizeof(tip));
+		lane_next_mark(s, ln, x0);
 		fprintf(s->f, "<g class=\"fork\">");
 		title(s->f, tip);
 		if (xe > x0)
@@ -492,7 +506,7 @@ static size_t lane_forks(struct svg *s, struct lane *ln, const struct inst_stall
 		fputs("</g>\n", s->f);
 		snprintf(name, sizeof(name), "%s %s", fork_purpose_name(fr->purpose),
 			 fmt_ns(fr->stall_ns, d, sizeof(d)));
-		mark_label(s, ln, xs, y + 12, name);
+		mark_name(ln, xs, y + 12, name);
 		drawn++;
 	}
 	return drawn;
@@ -687,10 +701,11 @@ static void heatmap(struct svg *s, const struct heat *h, int cls, double top)
 	}
 	fprintf(s->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>\n",
 		PX0, top, PX1 - PX0, rows * ROW_H);
+	/* edges 1us, then every other (4us, 16us, ...) as rows are small */
 	for (k = h->lo > 0 ? h->lo : 1; k <= h->hi; k++) {
 		double y = bottom - (k - h->lo) * ROW_H;
 
-		if ((k - h->lo) % every)
+		if ((k - 1) % every)
 			continue;
 		fprintf(s->f, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 			PX0 - 3, y, PX0, y);
@@ -796,6 +811,7 @@ static int instance(struct svg *s, int i)
 		drawn = lane_events(s, &lanes[l], in->st, y);
 		if (lanes[l].kinds & 1u << SK_FORK)
 			drawn += lane_forks(s, &lanes[l], in->st, y);
+		lane_next_mark(s, &lanes[l], INFINITY);
 		if (!drawn)
 			text(s->f, PX0 + 6, y + 15, "class=\"none\"", "%s", lanes[l].empty);
 	}

@@ -377,6 +377,28 @@ static void test_sampled_gaps(void **state)
 	synthetic_free(r);
 }
 
+/* A name that the next mark would cover is left out (its tooltip keeps
+ * it); one with room is written. */
+static void test_names_make_room(void **state)
+{
+	struct run_report *r = synthetic(1);
+	struct inst_stalls *st = r->insts[0].st;
+	char *svg;
+
+	(void)state;
+	st->nevents = 0;
+	main_event(st, SK_COMMAND, 2.0, 30, "first");	/* 9 px before the next */
+	main_event(st, SK_COMMAND, 2.1, 30, "second");
+	main_event(st, SK_COMMAND, 4.0, 30, "third");
+	svg = render(r);
+	assert_null(strstr(svg, ">first</text>"));
+	assert_non_null(strstr(svg, "<title>first at "));
+	assert_non_null(strstr(svg, ">second</text>"));
+	assert_non_null(strstr(svg, ">third</text>"));
+	free(svg);
+	synthetic_free(r);
+}
+
 static void test_stalls_only_and_empty(void **state)
 {
 	struct run_report *r = synthetic(1);
@@ -427,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_every_kind),
 		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_sampled_gaps),
+		cmocka_unit_test(test_names_make_room),
 		cmocka_unit_test(test_stalls_only_and_empty),
 		cmocka_unit_test(test_height_grows),
 	};
