@@ -258,7 +258,7 @@ static void time_grid(struct svg *s, double top, double bottom, int labels)
 
 enum lane_style {
 	LS_PLAIN,		/* one colour */
-	LS_BREAKDOWN,		/* split by the share of on-CPU, run-queue, sleeping, blocked */
+	LS_BREAKDOWN,		/* stacked by the shares of on-CPU, run-queue, sleeping, blocked */
 	LS_RUNQ,		/* height by the share of run-queue wait */
 };
 
@@ -376,7 +376,7 @@ static void mark_name(struct lane *ln, double x, double y, const char *name)
 
 static void group_flush(struct svg *s, struct lane *ln, const struct group *g, double y)
 {
-	double w = g->x1 - g->x0, sum = 0, x = g->x0, h;
+	double w = g->x1 - g->x0, sum = 0, yb = y + BAR_Y + BAR_H, h;
 	char tip[1024], name[64];
 	int k;
 
@@ -387,17 +387,19 @@ static void group_flush(struct svg *s, struct lane *ln, const struct group *g, d
 		mark(s->f, ln->cls, g->x0, y + BAR_Y, w, BAR_H, ln->fill, tip);
 		break;
 	case LS_BREAKDOWN:
-		/* where in the iteration each part fell is not known: the
-		 * segments give shares, in a fixed order */
+		/* where in the iteration each part fell is not recorded: the
+		 * parts are stacked upwards, so that none reads as a time */
 		for (k = 0; k < P_MAX; k++)
 			sum += g->part[k];
 		fprintf(s->f, "<g class=\"%s\">", ln->cls);
 		title(s->f, tip);
 		if (sum <= 0)
-			rect(s->f, x, y + BAR_Y, w, BAR_H, parts[P_ONCPU].fill);
+			rect(s->f, g->x0, y + BAR_Y, w, BAR_H, parts[P_ONCPU].fill);
 		for (k = 0; k < P_MAX && sum > 0; k++) {
-			rect(s->f, x, y + BAR_Y, w * g->part[k] / sum, BAR_H, parts[k].fill);
-			x += w * g->part[k] / sum;
+			h = BAR_H * g->part[k] / sum;
+			yb -= h;
+			if (h > 0)
+				rect(s->f, g->x0, yb, w, h, parts[k].fill);
 		}
 		fputs("</g>\n", s->f);
 		break;

@@ -334,6 +334,31 @@ static void test_positions(void **state)
 	(void)state;
 	assert_float_equal(rect_x_after(svg, "<g class=\"fork\">"), mid, 0.06);
 	assert_float_equal(rect_x_after(svg, "AOF write (main)</text>"), mid + tenth, 0.06);
+	/* the slow iteration (on-CPU 20, run-queue 30, sleeping 10 ms) is
+	 * stacked by its shares of the 14 px bar */
+	p = strstr(svg, "<g class=\"loop\">");
+	assert_non_null(p);
+	{
+		static const char *const want[] = {	/* bottom up: on-CPU, run-queue, sleeping */
+			"height=\"4.7\" fill=\"#4e79a7\"", "height=\"7.0\" fill=\"#f28e2b\"",
+			"height=\"2.3\" fill=\"#bab0ac\"",
+		};
+		const char *end = strstr(p, "</g>");
+		double y[3];
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			p = strstr(p, "<rect x=\"");
+			assert_true(p && p < end);
+			assert_float_equal(strtod(p + 9, NULL), mid + 2 * tenth, 0.06);
+			y[k] = strtod(strstr(p, " y=\"") + 4, NULL);
+			assert_non_null(strstr(p, want[k]));
+			assert_true(strstr(p, want[k]) < strchr(p, '\n'));
+			p++;
+		}
+		assert_float_equal(y[0] - y[1], 7.0, 0.06);
+		assert_float_equal(y[1] - y[2], 2.3, 0.06);
+	}
 	p = strstr(svg, "<rect class=\"heat\"");
 	assert_non_null(p);
 	assert_float_equal(rect_x_after(p, ""), PLOT_X0, 0.06);
