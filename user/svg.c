@@ -919,6 +919,7 @@ int render_svg(FILE *out, const struct run_report *r)
 	      ".lane { font-size: 11px; }\n"
 	      ".small { font-size: 10px; fill: #444; }\n"
 	      ".none { font-size: 10px; fill: #999; font-style: italic; }\n"
+	      "rect { shape-rendering: crispEdges; }\n"	/* no seams between cells */
 	      ".grid { stroke: #dddddd; stroke-width: 1; }\n"
 	      ".tick { stroke: #999; stroke-width: 1; }\n"
 	      "</style>\n<defs><linearGradient id=\"heatscale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">", out);
