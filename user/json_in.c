@@ -421,6 +421,7 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 	r->stalls_only = !strcmp(mode, "stalls-only");
 	r->threshold_ms = num(root, "threshold_ms");
 	r->duration_s = num(root, "duration_s");
+	r->start_wall = num(root, "start_time");	/* 0 when absent */
 	r->hit_ns = num(get(root, "probe_cost"), "hit_ns");
 	r->pair_bias_ns = num(get(root, "probe_cost"), "pair_bias_ns");
 	r->budget = num(get(root, "sampling"), "budget");

@@ -359,6 +359,8 @@ int render_json(FILE *f, const struct run_report *r)
 		add_double(root, "end_time", r->end_wall);
 	if (r->thp_enabled[0])
 		json_object_object_add(root, "thp_enabled", json_object_new_string(r->thp_enabled));
+	if (r->start_wall > 0)	/* absent from documents of older runs */
+		add_double(root, "start_time", r->start_wall);
 	add_double(probe, "hit_ns", r->hit_ns);
 	add_double(probe, "pair_bias_ns", r->pair_bias_ns);
 	json_object_object_add(root, "probe_cost", probe);

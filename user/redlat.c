@@ -226,22 +226,59 @@ static void exact_slice(struct tracer *tr, struct run_report *r, struct run_repo
 	*t0 = t1;
 }
 
+/* --svg FILE, created before the run, so that a path that cannot be
+ * written stops it before it starts, not after. 0, or 1 with the error
+ * said. */
+static int svg_open(const struct config *cfg, FILE **f)
+{
+	*f = NULL;
+	if (cfg->svg && !(*f = fopen(cfg->svg, "w"))) {
+		die_line("cannot create --svg file '%s': %s", cfg->svg, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* The run's picture into the --svg file (r NULL: the run failed, and the
+ * file it would have held goes). 0, or 1 with the error said. */
+static int svg_finish(const struct config *cfg, FILE *f, const struct run_report *r)
+{
+	if (!f)
+		return 0;
+	if (!r) {
+		fclose(f);
+		unlink(cfg->svg);
+		return 0;
+	}
+	if (render_svg(f, r) | fclose(f)) {
+		die_line("cannot write --svg file '%s': %s", cfg->svg, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 /* --replay: render a saved run; no BPF, no privileges. */
 static int replay(const struct config *cfg)
 {
 	struct run_report r;
 	char err[512];
+	FILE *svg;
+	int rc;
 
+	if (svg_open(cfg, &svg))
+		return 1;
 	if (report_from_json(cfg->replay, &r, err, sizeof(err))) {
 		die_line("%s", err);
+		svg_finish(cfg, svg, NULL);
 		return 1;
 	}
 	if (cfg->json)
 		render_json(stdout, &r);
 	else
 		render_text(stdout, &r, cfg->histograms);
+	rc = svg_finish(cfg, svg, &r);
 	report_loaded_free(&r);
-	return 0;
+	return rc;
 }
 
 /* --serve: the report so far, collected and rendered here in the main
@@ -305,10 +342,7 @@ int main(int argc, char **argv)
 	}
 	for (int k = 0; k < n; k++)
 		majflt0[k] = memfacts_major_faults(PROC_ROOT, targets[k].proc.pid);
-	/* created now, so that a path that cannot be written stops the run
-	 * before it starts, not after it */
-	if (cfg.svg && !(svg = fopen(cfg.svg, "w"))) {
-		die_line("cannot create --svg file '%s': %s", cfg.svg, strerror(errno));
+	if (svg_open(&cfg, &svg)) {
 		serve_stop(srv);
 		free(targets);
 		return 1;
@@ -433,20 +467,11 @@ int main(int argc, char **argv)
 		render_json(stdout, &report);
 	else if (!cfg.interval_s || !cfg.count)
 		render_text(stdout, &report, cfg.histograms);
-	rc = 0;
-	if (svg) {
-		if (render_svg(svg, &report) | fclose(svg)) {
-			die_line("cannot write --svg file '%s': %s", cfg.svg, strerror(errno));
-			rc = 1;
-		}
-		svg = NULL;
-	}
+	rc = svg_finish(&cfg, svg, &report);
+	svg = NULL;
 out:
 	serve_stop(srv);
-	if (svg) {	/* the run failed: no picture, and no empty file left */
-		fclose(svg);
-		unlink(cfg.svg);
-	}
+	svg_finish(&cfg, svg, NULL);	/* the run failed: no empty file left */
 	tracer_close(&tr);
 	run_report_free(&win.snap);
 	run_report_free(&report);

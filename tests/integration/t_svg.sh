@@ -12,7 +12,8 @@
 # - rsvg-convert draws it: a PNG of the SVG's size, not blank, with the
 #   fork's, the fsyncs' and the heatmap's colours in it;
 # - a --svg file that cannot be created stops redlat before it traces,
-#   with one line and a non-zero exit; --json still goes to stdout.
+#   with one line and a non-zero exit; --json still goes to stdout, and
+#   --replay of it with --svg draws the same picture byte for byte.
 . "$(dirname "$0")/lib.sh"
 PORT=7361
 command -v rsvg-convert >/dev/null || fail "rsvg-convert is missing (make deps: librsvg2-bin)"
@@ -47,6 +48,9 @@ sleep 0.5
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/report.json.err")"
 [ -s "$TMP/run.svg" ] || fail "no SVG written"
+check_report_json "$TMP/report.json"
+"$REDLAT" --replay "$TMP/report.json" --svg "$TMP/replayed.svg" >/dev/null || fail "--replay --svg failed"
+cmp -s "$TMP/run.svg" "$TMP/replayed.svg" || fail "the picture replayed from the JSON differs from the live one"
 note "latest_fork_usec $fork_usec; SVG $(wc -c < "$TMP/run.svg") bytes"
 rsvg-convert "$TMP/run.svg" -o "$TMP/run.png" || fail "rsvg-convert cannot draw the SVG"
 [ -n "${SVG_KEEP:-}" ] && cp "$TMP/run.svg" "$TMP/run.png" "$SVG_KEEP"/

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "report.h"
 #include "stalls_user.h"
 #include "svg.h"
@@ -452,6 +453,34 @@ static void test_stalls_only_and_empty(void **state)
 	free(svg);
 }
 
+/* --replay --svg: the picture of a run replayed from its JSON document
+ * is the live run's, byte for byte (the document keeps the run's start). */
+static void test_replayed_picture(void **state)
+{
+	struct run_report *r = synthetic(2), back;
+	char path[] = "/tmp/redlat-test-svg.XXXXXX", err[256];
+	char *live = render(r), *again;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(render_json(f, r), 0);
+	fclose(f);
+	if (report_from_json(path, &back, err, sizeof(err)))
+		fail_msg("%s", err);
+	unlink(path);
+	assert_true(back.start_wall == T0);
+	again = render(&back);
+	assert_string_equal(again, live);
+	report_loaded_free(&back);
+	free(live);
+	free(again);
+	synthetic_free(r);
+}
+
 static void test_height_grows(void **state)
 {
 	struct run_report *one = synthetic(1), *two = synthetic(2);
@@ -476,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_sampled_gaps),
 		cmocka_unit_test(test_names_make_room),
 		cmocka_unit_test(test_stalls_only_and_empty),
+		cmocka_unit_test(test_replayed_picture),
 		cmocka_unit_test(test_height_grows),
 	};
 
