@@ -399,6 +399,10 @@ static void test_svg(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.cfg.svg, "a.svg");
 	assert_int_equal(r.cfg.serve, 1);
+	parse("--replay", "run.json", "--svg", "run.svg", NULL);	/* a saved run's picture */
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.cfg.replay, "run.json");
+	assert_string_equal(r.cfg.svg, "run.svg");
 }
 
 int main(void)
