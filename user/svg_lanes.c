@@ -24,7 +24,7 @@ enum lane_style {
 struct lane {
 	char label[40];
 	const char *cls, *fill;
-	const char *noun;	/* of merged marks: "3 fsync calls" */
+	const char *noun;	/* of merged marks: "3 sync calls" */
 	unsigned kinds;		/* 1 << SK_* of the events it draws */
 	int role;		/* thread role; -1: any */
 	enum lane_style style;
