@@ -20,8 +20,7 @@ const char *stall_event_name(const struct stall_rec *e)
 	return stall_kind_name(e->kind);
 }
 
-/* A run-queue wait: how it began and who had the CPU. */
-static void runq_note(char *buf, size_t len, const struct stall_rec *e)
+void stall_runq_note(char *buf, size_t len, const struct stall_rec *e)
 {
 	size_t n = snprintf(buf, len, "%s", e->klass ? "preempted" : "woken, waited for a CPU");
 
@@ -50,7 +49,7 @@ void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst)
 	if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
 		stall_breakdown(more, sizeof(more), e);
 	else if (e->kind == SK_RUNQ)
-		runq_note(more, sizeof(more), e);
+		stall_runq_note(more, sizeof(more), e);
 	else if (e->file[0])
 		snprintf(more, sizeof(more), "file %s", e->file);
 	if (e->flags & EVF_BLOCKED)
@@ -205,7 +204,7 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 		if (e->kind == SK_LOOP || e->kind == SK_COMMAND)
 			stall_breakdown(note, sizeof(note), e);
 		else if (e->kind == SK_RUNQ)
-			runq_note(note, sizeof(note), e);
+			stall_runq_note(note, sizeof(note), e);
 		else if (e->flags & EVF_BLOCKED)
 			snprintf(note, sizeof(note), "waited for a background fsync");
 		else if (e->role == ROLE_CHILD)

@@ -89,6 +89,8 @@ const char *stall_event_name(const struct stall_rec *e);
 /* SK_LOOP, SK_COMMAND: "on-CPU 1.2ms, run-queue 30ms (stress 1234),
  * sleeping 0ns, blocked 0ns, faults 3 minor 0 major" */
 void stall_breakdown(char *buf, size_t len, const struct stall_rec *e);
+/* SK_RUNQ: "preempted; CPU taken by stress 1234" */
+void stall_runq_note(char *buf, size_t len, const struct stall_rec *e);
 /* "0", "signal 9" or "running" */
 void fork_exit_text(const struct fork_rec *fr, char *buf, size_t len);
 /* A stall_rec from an event (what keep_event stores). */

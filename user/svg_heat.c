@@ -171,12 +171,12 @@ static void heat_scale(struct svg *s, const struct heat *h, double top, double b
 
 		fprintf(s->f, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 			x + 12, y, x + 15, y);
-		if (ly - y >= 12) {
+		if (ly - y >= 14) {
 			svg_text(s->f, x + 18, y + 3.5, "class=\"small\"", "%s", fmt_count(c, b, sizeof(b)));
 			ly = y;
 		}
 	}
-	if (ly - top >= 12)
+	if (ly - top >= 14)
 		svg_text(s->f, x + 18, top + 3.5, "class=\"small\"", "%s", fmt_count(h->max, b, sizeof(b)));
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The picture's stall lanes: each stall at its time and length, in a lane
  * by kind (forks with their children, fsyncs by thread, AOF writes, saves
- * on the main thread, slow event-loop iterations and commands, run-queue
- * waits, Redis's cycles). */
+ * on the main thread, slow event-loop iterations and commands, the main
+ * thread's waits for a CPU and off-CPU periods, Redis's cycles). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 enum lane_style {
 	LS_PLAIN,		/* one colour */
 	LS_BREAKDOWN,		/* stacked by the shares of on-CPU, run-queue, sleeping, blocked */
-	LS_RUNQ,		/* height by the share of run-queue wait */
+	LS_OFFCPU,		/* sleeping or blocked, as the longest of the mark */
 };
 
 struct lane {
@@ -41,41 +41,38 @@ struct group {
 	size_t n;
 	double x0, x1;		/* drawn extent, px */
 	double w0, w1;		/* unix times: the first start, the last end */
-	double total;		/* of the lane's measure: duration, or run-queue wait */
-	double dur, part[P_MAX];
+	double total;		/* duration */
+	double part[P_MAX];
 	const struct stall_rec *longest;
 };
 
-static double measure(const struct lane *ln, const struct stall_rec *e)
-{
-	return ln->style == LS_RUNQ ? e->runq_ns : e->dur_ns;
-}
-
 static int lane_has(const struct lane *ln, const struct stall_rec *e)
 {
-	return (ln->kinds & 1u << e->kind) && (ln->role < 0 || e->role == ln->role) &&
-	       (ln->style != LS_RUNQ || e->runq_ns > 0);
+	return (ln->kinds & 1u << e->kind) && (ln->role < 0 || e->role == ln->role);
+}
+
+/* What a mark is called on the plot: a wait for a CPU by who had it. */
+static const char *mark_title(const struct stall_rec *e)
+{
+	if (e->kind == SK_RUNQ)
+		return e->other_pid ? e->other_comm : "run-queue";
+	return stall_event_name(e);
 }
 
 /* One event's figures. */
-static void describe(const struct svg *s, const struct lane *ln, const struct stall_rec *e,
-		     char *buf, size_t len)
+static void describe(const struct svg *s, const struct stall_rec *e, char *buf, size_t len)
 {
-	char at[48], d[24], q[24];
+	char at[48], d[24], more[256];
 
 	svg_when(s, e->wall, at, sizeof(at));
 	fmt_ns(e->dur_ns, d, sizeof(d));
-	if (ln->style == LS_RUNQ) {
-		snprintf(buf, len, "run-queue wait %s in a %s event-loop iteration at %s",
-			 fmt_ns(e->runq_ns, q, sizeof(q)), d, at);
-		if (e->other_pid)
-			svg_appendf(buf, len, "; the CPU was taken by %s (pid %d)", e->other_comm, e->other_pid);
+	snprintf(buf, len, "%s at %s: %s", stall_event_name(e), at, d);
+	if (e->kind == SK_RUNQ) {
+		stall_runq_note(more, sizeof(more), e);
+		svg_appendf(buf, len, "; %s", more);
 		return;
 	}
-	snprintf(buf, len, "%s at %s: %s", stall_event_name(e), at, d);
 	if (e->kind == SK_LOOP || e->kind == SK_COMMAND) {
-		char more[256];
-
 		stall_breakdown(more, sizeof(more), e);
 		svg_appendf(buf, len, "; %s", more);
 		if (e->flags & EVF_CHILD_LIVE)
@@ -84,7 +81,7 @@ static void describe(const struct svg *s, const struct lane *ln, const struct st
 			svg_appendf(buf, len, ", fsync in flight");
 		return;
 	}
-	if (e->kind == SK_CYCLE)
+	if (e->kind == SK_CYCLE || e->kind == SK_OFFCPU)
 		return;
 	if (e->kind == SK_FORK)
 		svg_appendf(buf, len, "; fork() failed (%d)", e->ret);
@@ -100,7 +97,7 @@ static void describe_group(const struct svg *s, const struct lane *ln, const str
 {
 	char a[48], b[24], t[24], one[768];
 
-	describe(s, ln, g->longest, one, sizeof(one));
+	describe(s, g->longest, one, sizeof(one));
 	if (g->n == 1) {
 		snprintf(buf, len, "%s", one);
 		return;
@@ -162,17 +159,17 @@ static void group_flush(struct svg *s, struct lane *ln, const struct group *g, d
 		}
 		fputs("</g>\n", s->f);
 		break;
-	case LS_RUNQ:
-		h = fmax(2, BAR_H * fmin(1, g->total / fmax(g->dur, 1)));
-		svg_mark(s->f, ln->cls, g->x0, y + BAR_Y + BAR_H - h, w, h, ln->fill, tip);
+	case LS_OFFCPU:
+		svg_mark(s->f, ln->cls, g->x0, y + BAR_Y, w, BAR_H,
+			 svg_parts[g->longest->klass == OFF_BLOCKED ? P_BLOCK : P_SLEEP].fill, tip);
 		break;
 	}
 	if (!ln->named)
 		return;
 	if (g->n == 1)
-		snprintf(name, sizeof(name), "%s", stall_event_name(g->longest));
+		snprintf(name, sizeof(name), "%s", mark_title(g->longest));
 	else
-		snprintf(name, sizeof(name), "%s +%zu", stall_event_name(g->longest), g->n - 1);
+		snprintf(name, sizeof(name), "%s +%zu", mark_title(g->longest), g->n - 1);
 	mark_name(ln, g->x1, y + 15, name);
 }
 
@@ -201,13 +198,12 @@ static size_t lane_events(struct svg *s, struct lane *ln, const struct inst_stal
 		g.n++;
 		g.x1 = fmax(g.x1, x1);
 		g.w1 = fmax(g.w1, e->wall + e->dur_ns / 1e9);
-		g.total += measure(ln, e);
-		g.dur += e->dur_ns;
+		g.total += e->dur_ns;
 		g.part[P_ONCPU] += e->oncpu_ns;
 		g.part[P_RUNQ] += e->runq_ns;
 		g.part[P_SLEEP] += e->sleep_ns;
 		g.part[P_BLOCK] += e->block_ns;
-		if (!g.longest || measure(ln, e) > measure(ln, g.longest))
+		if (!g.longest || e->dur_ns > g.longest->dur_ns)
 			g.longest = e;
 		drawn++;
 	}
@@ -324,8 +320,13 @@ static size_t build_lanes(const struct svg *s, const struct inst_report *in, str
 	ln[n] = new_lane("slow commands", "command", COMMAND_FILL, "slow commands", 1u << SK_COMMAND,
 			 LS_PLAIN, over);
 	ln[n++].named = 1;
-	ln[n++] = new_lane("run-queue wait", "runq", svg_parts[P_RUNQ].fill, "iterations that waited",
-			   1u << SK_LOOP, LS_RUNQ, over);
+	/* the main thread's own waits and off-CPU periods, when they were
+	 * long enough to be events, named by the task that had the CPU */
+	ln[n] = new_lane("run-queue wait", "runq", svg_parts[P_RUNQ].fill, "waits for a CPU",
+			 1u << SK_RUNQ, LS_PLAIN, over);
+	ln[n++].named = 1;
+	ln[n++] = new_lane("off-CPU", "offcpu", svg_parts[P_SLEEP].fill, "off-CPU periods",
+			   1u << SK_OFFCPU, LS_OFFCPU, over);
 	ln[n] = new_lane("cycles", "cycle", CYCLE_FILL, "cycles", 1u << SK_CYCLE, LS_PLAIN, over);
 	ln[n++].named = 1;
 	return n;

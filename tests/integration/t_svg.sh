@@ -7,7 +7,8 @@
 # - one fork mark, purpose rdb, whose stall in its tooltip is within
 #   max(5%, 200 us) of INFO's latest_fork_usec;
 # - slow-command marks named debug (>= 50 ms) and keys, and the heatmap
-#   of the command class holds a cell in each one's latency bucket;
+#   of the command class holds a cell in each one's latency bucket; an
+#   off-CPU mark of DEBUG SLEEP's sleep (>= 50 ms);
 # - fsync marks of bio_aof (everysec) and of the fork child (the RDB);
 # - rsvg-convert draws it: a PNG of the SVG's size, not blank, with the
 #   fork's, the fsyncs' and the heatmap's colours in it;
@@ -17,6 +18,11 @@
 . "$(dirname "$0")/lib.sh"
 PORT=7361
 command -v rsvg-convert >/dev/null || fail "rsvg-convert is missing (make deps: librsvg2-bin)"
+# a copy of the binary of our own, as t_doctor.sh: another redlat on the
+# host probes the fork children's functions in every process of its file
+mkdir -p "$TMP/bin"
+cp "$(readlink -f "$(command -v redis-server)")" "$TMP/bin/redis-server" || fail "cannot copy redis-server"
+PATH=$TMP/bin:$PATH
 start_redis $PORT --enable-debug-command local --appendonly yes --appendfsync everysec
 PID=$REDIS_PID
 R="redis-cli -p $PORT"
@@ -73,7 +79,7 @@ root = ET.parse(svg_path).getroot()
 check(root.tag == NS + "svg" and root.get("width") == "1200", f"root {root.tag}, width {root.get('width')}")
 texts = {"".join(t.itertext()) for t in root.iter(NS + "text")}
 for label in ["fork", "fsync: bio_aof", "fsync: fork-child", "event loop", "slow commands",
-              "run-queue wait", "cycles", "fast-command", "command"]:
+              "run-queue wait", "off-CPU", "cycles", "fast-command", "command"]:
     check(label in texts, f"lane or heatmap '{label}'")
 
 def marks(cls):
@@ -127,6 +133,8 @@ syncs = marks("fsync")
 check(any("thread bio_aof" in t for t in syncs), "fsync marks of bio_aof")
 check(any("thread fork-child" in t for t in syncs), "fsync marks of the fork child")
 check(len(marks("loop")) > 0, f"{len(marks('loop'))} slow event-loop marks")
+slept = [usec(m.group(1)) for t in marks("offcpu") for m in [re.search(r"off-cpu-sleeping at .*?\): (\S+)", t)] if m]
+check(any(us >= 50000 for us in slept), f"DEBUG SLEEP's off-CPU sleep: {max(slept, default=None)} us")
 
 img = Image.open(png_path).convert("RGB")
 height = float(root.get("height"))

@@ -132,6 +132,11 @@ static struct run_report *synthetic(int ninsts)
 		e->oncpu_ns = 20e6;
 		e->other_pid = 999;
 		snprintf(e->other_comm, sizeof(e->other_comm), "stress");
+		e = main_event(st, SK_RUNQ, 7.005, 30, "");	/* preempted by stress */
+		e->klass = 1;
+		e->other_pid = 999;
+		snprintf(e->other_comm, sizeof(e->other_comm), "stress");
+		main_event(st, SK_OFFCPU, 7.04, 10, "")->klass = OFF_BLOCKED;
 		main_event(st, SK_COMMAND, 7.001, 50, HOSTILE);
 		main_event(st, SK_COMMAND, 8, 30, "keys");
 		main_event(st, SK_COMMAND, 8.5, 30, "bad\xff\x01name");
@@ -295,12 +300,15 @@ static void test_every_kind(void **state)
 		"<rect class=\"command\"", "<rect class=\"runq\"", "<rect class=\"cycle\"", "<rect class=\"heat\"",
 		">fork</text>", ">fsync: main</text>", ">fsync: bio_aof</text>", ">fsync: fork-child</text>",
 		">AOF write (main)</text>", ">event loop</text>", ">slow commands</text>",
-		">run-queue wait</text>", ">cycles</text>", ">fast-command</text>", ">command</text>",
+		">run-queue wait</text>", ">off-CPU</text>", ">cycles</text>", ">fast-command</text>",
+		">command</text>",
 		"fork for rdb at ", "stall 12.3ms (syscall 8.00ms)", "child 5555 lived 2.50s, exit 0",
 		"rdbSave 2.40s", "copied 3.00MB", "81.3 GB/s (good)",
 		"fdatasync at ", "thread bio_aof", "file appendonly.aof.1.incr.aof (aof)",
 		"aof-write-pending-fsync at ", "waited for a background fsync",
-		"run-queue wait 30.0ms in a 60.0ms event-loop iteration", "the CPU was taken by stress (pid 999)",
+		"event-loop at ", "on-CPU 20.0ms, run-queue 30.0ms (stress 999), sleeping 10.0ms",
+		"run-queue at ", ": 30.0ms; preempted; CPU taken by stress 999", ">stress</text>",
+		"<rect class=\"offcpu\"", "off-cpu-uninterruptible at ", "fill=\"#8f5f9e\"><title>off-cpu",
 		"keys at ", ">keys</text>", "expire-cycle at ", ">expire-cycle</text>",
 		/* the 100 fsyncs under a pixel are one mark that counts them */
 		"100 sync calls from ", "100ms in all; the longest: fdatasync",
