@@ -1,5 +1,8 @@
 # redlat: eBPF latency profiler for Redis.  `make V=1` shows full commands.
 OUTPUT   ?= build
+# BPF objects and skeletons are the same for every user-space build
+# (sanitizers, fuzzers): built once, under build/.
+BPF_OUT  ?= $(OUTPUT)
 CLANG    ?= clang
 CC       ?= cc
 BPFTOOL  ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
@@ -20,7 +23,7 @@ CAPSTONE_A := $(firstword $(wildcard /usr/lib/$(shell uname -m)-linux-gnu/libcap
 JSONC_A    := $(firstword $(wildcard /usr/lib/$(shell uname -m)-linux-gnu/libjson-c.a /usr/lib64/libjson-c.a))
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -I$(OUTPUT) -Iskel -Ibpf -Iuser -I/usr/include/json-c
+override CFLAGS += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -I$(OUTPUT) -Iskel -Ibpf -Iuser -I/usr/include/json-c
 LDLIBS   := $(LIBBPF_A) $(CAPSTONE_A) $(JSONC_A) -lmicrohttpd -lelf -lz -lm -lpthread
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
@@ -28,7 +31,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	$(CLANG_BPF_SYS_INCLUDES) -MMD -MP -Wall -Werror
 
 BPF_APPS  := commands calib cmdname_test
-BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_APPS))
+BPF_OBJS  := $(patsubst %,$(BPF_OUT)/%.bpf.o,$(BPF_APPS))
 SKELS     := $(patsubst %,skel/%.skel.h,$(BPF_APPS))
 LIB_SRCS  := $(filter-out user/redlat.c,$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
@@ -36,18 +39,19 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean deps test unit-test integration-test demo install vmlinux bench fixtures golden-update
+.PHONY: all clean deps test unit-test unit-test-run unit-test-asan integration-test demo install vmlinux \
+	bench fixtures fuzz fuzz-replay golden-update
 
 all: redlat
 
-$(OUTPUT) $(OUTPUT)/tests skel:
+$(sort $(OUTPUT) $(BPF_OUT)) $(OUTPUT)/tests skel:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c | $(BPF_OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-skel/%.skel.h: $(OUTPUT)/%.bpf.o | skel
+skel/%.skel.h: $(BPF_OUT)/%.bpf.o | skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
@@ -74,32 +78,50 @@ $(OUTPUT)/tests/%: $(OUTPUT)/tests/%.o $(OUTPUT)/libredlat.a
 	$(call msg,TEST-LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
-# Small ELF files the symbol tests read: built here, never checked in.
+# Small ELF files the symbol tests read: built here, never checked in, and
+# always by cc (gcc), whatever compiles the tests: their code is what the
+# tests expect.
+FIXTURE_CC ?= cc
 fixtures: $(OUTPUT)/tests/fixture-dyn $(OUTPUT)/tests/fixture-stripped
 $(OUTPUT)/tests/fixture-dyn: tests/unit/fixture.c | $(OUTPUT)/tests
 	$(call msg,FIXTURE,$@)
-	$(Q)$(CC) -O2 -rdynamic -fno-inline $< -o $@
+	$(Q)$(FIXTURE_CC) -O2 -rdynamic -fno-inline $< -o $@
 $(OUTPUT)/tests/fixture-stripped: tests/unit/fixture.c | $(OUTPUT)/tests
 	$(call msg,FIXTURE,$@)
-	$(Q)$(CC) -O2 -fno-inline $< -o $@ && strip -s $@
+	$(Q)$(FIXTURE_CC) -O2 -fno-inline $< -o $@ && strip -s $@
 
 deps:
 	$(Q)tools/install-deps
 
-unit-test: redlat fixtures $(UNIT_BINS)
-	$(Q)for t in $(UNIT_BINS); do (cd $(OUTPUT)/tests && ./$$(basename $$t)) || exit 1; done
+unit-test: redlat unit-test-run
 	$(Q)tests/golden/run
+
+unit-test-run: fixtures $(UNIT_BINS)
+	$(Q)for t in $(UNIT_BINS); do (cd $(OUTPUT)/tests && ./$$(basename $$t)) || exit 1; done
 
 # After a deliberate change of the report: rewrite tests/golden/*.txt, then
 # review `git diff tests/golden`.
 golden-update: redlat
 	$(Q)tests/golden/run --update
 
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer,
+# in build-asan/ so that instrumented objects never mix with redlat's. Any
+# report fails the run (-fno-sanitize-recover, halt_on_error).
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+unit-test-asan: $(SKELS)
+	$(call msg,ASAN,unit tests in build-asan/)
+	$(Q)$(SAN_ENV) $(MAKE) --no-print-directory OUTPUT=build-asan BPF_OUT=$(BPF_OUT) CC=$(CLANG) \
+		CFLAGS="-O1 -g $(SAN_FLAGS)" unit-test-run
+
 integration-test: redlat $(OUTPUT)/slowfs
 	$(Q)tests/integration/run-all
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit-test
+	$(Q)$(MAKE) --no-print-directory unit-test-asan
+	$(Q)$(MAKE) --no-print-directory fuzz-replay
 	$(Q)$(MAKE) --no-print-directory integration-test
 
 demo: deps
@@ -118,8 +140,8 @@ install: redlat
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUTPUT) redlat skel/*.skel.h
+	$(Q)rm -rf $(OUTPUT) build-asan build-fuzz redlat skel/*.skel.h
 
 include tools/slowfs/slowfs.mk
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+-include $(sort $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(BPF_OUT)/*.d))

@@ -130,7 +130,8 @@ int elfbin_open(const char *path, struct elfbin **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the symbols of %s", path);
 		goto fail;
 	}
-	qsort(b->funcs, b->nfuncs, sizeof(*b->funcs), func_cmp);
+	if (b->nfuncs)	/* qsort's pointer must not be NULL, even for 0 items */
+		qsort(b->funcs, b->nfuncs, sizeof(*b->funcs), func_cmp);
 	/* .symtab and .dynsym repeat each other: drop exact repeats, keep
 	 * aliases (another name at the same address) for lookups by name;
 	 * the call-site scan reads each address once. */
