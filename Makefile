@@ -93,6 +93,52 @@ $(OUTPUT)/tests/fixture-stripped: tests/unit/fixture.c | $(OUTPUT)/tests
 deps:
 	$(Q)tools/install-deps
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for the ELF reader and the /proc
+# parsers, with ASan and UBSan, in build-fuzz/. `make fuzz` runs each for
+# FUZZ_SECONDS from the kept corpus (tests/fuzz/<target>/) plus seeds made
+# here; what it finds new goes to build-fuzz/corpus/, crashes to
+# build-fuzz/<target>-crash-*. `make fuzz-replay` (part of make test) runs
+# the kept corpus once, as a regression test.
+FUZZ_OUT     := build-fuzz
+FUZZ_TARGETS := elfsym procs
+FUZZ_BINS    := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+FUZZ_LIBS_elfsym := $(CAPSTONE_A) -lelf -lz
+
+$(FUZZ_OUT) $(FUZZ_OUT)/corpus:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/%.o: user/%.c | $(FUZZ_OUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/%.o $(FUZZ_OUT)/util.o | $(FUZZ_OUT)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.c %.o,$^) $(FUZZ_LIBS_$*) -o $@
+
+fuzz: $(FUZZ_BINS) fixtures | $(FUZZ_OUT)/corpus
+	$(Q)for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_OUT)/corpus/$$t; done
+	$(Q)cp $(OUTPUT)/tests/fixture-dyn $(OUTPUT)/tests/fixture-stripped $(FUZZ_OUT)/corpus/elfsym/
+	$(Q)for f in stat maps io net/tcp net/tcp6; do \
+		cat /proc/self/$$f > $(FUZZ_OUT)/corpus/procs/seed-$$(echo $$f | tr / -) 2>/dev/null; done; true
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		printf '  %-8s %s\n' FUZZ "$$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_OUT)/$$t- $(FUZZ_OUT)/corpus/$$t tests/fuzz/$$t \
+			2>$(FUZZ_OUT)/$$t.log || { tail -40 $(FUZZ_OUT)/$$t.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^stat::new_units_added' $(FUZZ_OUT)/$$t.log; \
+	done
+
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		printf '  %-8s %s\n' REPLAY "tests/fuzz/$$t ($$(ls tests/fuzz/$$t | wc -l) inputs)"; \
+		$(FUZZ_OUT)/fuzz_$$t tests/fuzz/$$t/* >$(FUZZ_OUT)/$$t-replay.log 2>&1 \
+			|| { tail -40 $(FUZZ_OUT)/$$t-replay.log; exit 1; }; \
+	done
+
+
 unit-test: redlat unit-test-run
 	$(Q)tests/golden/run
 
@@ -144,4 +190,4 @@ clean:
 
 include tools/slowfs/slowfs.mk
 
--include $(sort $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(BPF_OUT)/*.d))
+-include $(sort $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d $(BPF_OUT)/*.d $(FUZZ_OUT)/*.d))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE	/* memmem */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -18,23 +19,28 @@ static int is_server_name(const char *s)
 	return !strcmp(base, "redis-server") || !strcmp(base, "valkey-server");
 }
 
-/* Process name and parent pid from /proc/PID/stat (comm may hold spaces). */
+int procs_parse_stat(const char *buf, char *comm, size_t clen, pid_t *ppid)
+{
+	const char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+	int pp;
+
+	/* comm may hold spaces and parentheses: it ends at the last ')' */
+	if (!l || !r || r < l || r[1] != ' ' || sscanf(r + 2, "%*c %d", &pp) != 1)
+		return -1;
+	snprintf(comm, clen, "%.*s", (int)(r - l - 1), l + 1);
+	*ppid = pp;
+	return 0;
+}
+
+/* Process name and parent pid from /proc/PID/stat. */
 static int read_stat(const char *root, pid_t pid, char *comm, size_t clen, pid_t *ppid)
 {
-	char path[64], buf[512], *l, *r;
-	int pp;
+	char path[64], buf[512];
 
 	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
 	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	l = strchr(buf, '(');
-	r = strrchr(buf, ')');
-	if (!l || !r || r < l || sscanf(r + 2, "%*c %d", &pp) != 1)
-		return -1;
-	*r = 0;
-	snprintf(comm, clen, "%s", l + 1);
-	*ppid = pp;
-	return 0;
+	return procs_parse_stat(buf, comm, clen, ppid);
 }
 
 static int fill(const char *root, pid_t pid, struct redis_proc *p)
@@ -160,6 +166,26 @@ int procs_alive(const char *root, const struct redis_proc *p)
 	return !strcmp(exe, p->exe);
 }
 
+int procs_parse_tcp_listen(const char *line, int *port, unsigned long *inode)
+{
+	unsigned int p, state;
+	char local[128];
+
+	/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+	if (sscanf(line, " %*d: %127[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*d %*d %lu",
+		   local, &p, &state, inode) != 4 || state != 0x0A || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int procs_parse_socket_link(const char *link, unsigned long *inode)
+{
+	char end;
+
+	return sscanf(link, "socket:[%lu%c", inode, &end) == 2 && end == ']' ? 0 : -1;
+}
+
 static int scan_tcp(const char *path, const unsigned long *inodes, int ninodes,
 		    int *ports, int n, int max)
 {
@@ -169,14 +195,10 @@ static int scan_tcp(const char *path, const unsigned long *inodes, int ninodes,
 	if (!f)
 		return n;
 	while (fgets(line, sizeof(line), f) && n < max) {
-		unsigned int port, state;
 		unsigned long inode;
-		char local[128];
-		int i, dup = 0;
+		int i, port, dup = 0;
 
-		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
-		if (sscanf(line, " %*d: %127[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*d %*d %lu",
-			   local, &port, &state, &inode) != 4 || state != 0x0A)
+		if (procs_parse_tcp_listen(line, &port, &inode))
 			continue;
 		for (i = 0; i < ninodes; i++)
 			if (inodes[i] == inode)
@@ -184,9 +206,9 @@ static int scan_tcp(const char *path, const unsigned long *inodes, int ninodes,
 		if (i == ninodes)
 			continue;
 		for (i = 0; i < n; i++)
-			dup |= ports[i] == (int)port;
+			dup |= ports[i] == port;
 		if (!dup)
-			ports[n++] = (int)port;
+			ports[n++] = port;
 	}
 	fclose(f);
 	return n;
@@ -213,7 +235,7 @@ int procs_ports(const char *root, pid_t pid, int *ports, int max)
 		if (len <= 0)
 			continue;
 		link[len] = 0;
-		if (sscanf(link, "socket:[%lu]", &inodes[ninodes]) == 1)
+		if (!procs_parse_socket_link(link, &inodes[ninodes]))
 			ninodes++;
 	}
 	closedir(d);
@@ -241,27 +263,50 @@ double procs_main_thread_cpu_ns(const char *root, pid_t pid)
 	return (double)run;
 }
 
+double procs_parse_syscr(const char *text)
+{
+	unsigned long long v;
+	const char *line;
+
+	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (sscanf(line, "syscr: %llu", &v) == 1)
+			return (double)v;
+	return 0;
+}
+
 /* read() calls of a process so far (/proc/PID/io syscr), or 0. */
 double procs_reads(const char *root, pid_t pid)
 {
-	unsigned long long v = 0;
-	char path[64], line[128];
-	FILE *f;
+	char path[64], buf[512];
 
 	snprintf(path, sizeof(path), "%s/%d/io", root, pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syscr: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return (double)v;
+	return procs_parse_syscr(buf);
+}
+
+int procs_parse_maps_libc(const char *line, char *file, size_t len)
+{
+	const char *path = strchr(line, '/'), *base;
+	size_t n, i;
+
+	if (!path)
+		return -1;
+	n = strcspn(path, "\n");
+	for (i = 0, base = path; i < n; i++)
+		if (path[i] == '/')
+			base = path + i + 1;
+	/* libc.so.6, or an older libc-2.31.so: not libcrypto, not libc++ */
+	if (strncmp(base, "libc.so", 7) &&
+	    (strncmp(base, "libc-", 5) || !memmem(base, n - (size_t)(base - path), ".so", 3)))
+		return -1;
+	snprintf(file, len, "%.*s", (int)n, path);
+	return 0;
 }
 
 int procs_libc(const char *root, pid_t pid, char *out, size_t len)
 {
-	char path[64], line[PATH_MAX + 128];
+	char path[64], line[PATH_MAX + 128], file[PATH_MAX + 128];
 	FILE *f;
 	int found = -1;
 
@@ -270,13 +315,7 @@ int procs_libc(const char *root, pid_t pid, char *out, size_t len)
 	if (!f)
 		return -1;
 	while (found && fgets(line, sizeof(line), f)) {
-		char *file = strchr(line, '/'), *base;
-
-		if (!file)
-			continue;
-		file[strcspn(file, "\n")] = 0;
-		base = strrchr(file, '/') + 1;
-		if (strncmp(base, "libc.so", 7) && (strncmp(base, "libc-", 5) || !strstr(base, ".so")))
+		if (procs_parse_maps_libc(line, file, sizeof(file)))
 			continue;
 		snprintf(out, len, "%s/%d/root%s", root, pid, file);
 		found = 0;

@@ -41,4 +41,17 @@ double procs_reads(const char *proc_root, pid_t pid);
  * /proc/PID/root). 0, or -1 when none (a static build). */
 int procs_libc(const char *proc_root, pid_t pid, char *out, size_t len);
 
+/* Pure parsers of /proc text (fuzzed: tests/fuzz/), over NUL-terminated
+ * strings. Each is 0 when the text holds what is asked, else -1. */
+/* /proc/PID/stat: comm (it may hold spaces and parentheses) and ppid. */
+int procs_parse_stat(const char *buf, char *comm, size_t clen, pid_t *ppid);
+/* A line of net/tcp or net/tcp6: 0 only for a socket in LISTEN. */
+int procs_parse_tcp_listen(const char *line, int *port, unsigned long *inode);
+/* An fd's link: "socket:[INODE]". */
+int procs_parse_socket_link(const char *link, unsigned long *inode);
+/* A line of /proc/PID/maps: 0 when it maps the C library, with its path. */
+int procs_parse_maps_libc(const char *line, char *file, size_t len);
+/* /proc/PID/io: syscr, or 0. */
+double procs_parse_syscr(const char *text);
+
 #endif

@@ -24,6 +24,17 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "  $*" >&2; }
 
+# The redis-server start_redis runs. private_binary gives the test a copy of
+# its own (another inode): the probes that redlat places in every process of
+# a binary (rdbSave, ...) then come only from this test's redlat, not from
+# another run on the host, and the text check sees only this test's probes.
+REDIS_BIN=redis-server
+private_binary() {
+	mkdir -p "$TMP/bin"
+	cp "$(readlink -f "$(command -v redis-server)")" "$TMP/bin/redis-server" || fail "cannot copy redis-server"
+	REDIS_BIN=$TMP/bin/redis-server
+}
+
 # start_redis PORT [extra args...]: sets REDIS_PID (call it directly, not in
 # $(...): the pid must be remembered here to be stopped)
 start_redis() {
@@ -31,7 +42,7 @@ start_redis() {
 	local dir=$TMP/redis-$port
 	redis-cli -p "$port" ping >/dev/null 2>&1 && fail "port $port is taken by another server"
 	mkdir -p "$dir"
-	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+	"$REDIS_BIN" --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
 		--daemonize no --logfile "$dir/log" "$@" >/dev/null 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
@@ -64,9 +75,64 @@ wait_pid() {
 	fail "pid $p did not exit"
 }
 
+# redlat's BPF program names
+export REDLAT_PROG_RE='slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_|proc_fork|proc_exit|sched_switch|sched_wakeup|page_fault|fork_entry|fork_return|repl_entry|repl_return|persist_|cow_return|libc_fork|cycle_'
+
 # BPF programs of redlat still loaded (by their names)
 redlat_progs() {
-	bpftool prog list 2>/dev/null | grep -cE 'slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_|proc_fork|proc_exit|sched_switch|sched_wakeup|page_fault|fork_entry|fork_return|repl_entry|repl_return|persist_|cow_return|libc_fork' || true
+	bpftool prog list 2>/dev/null | grep -cE "$REDLAT_PROG_RE" || true
+}
+
+# Checks by BPF object id, which other redlat runs on the host cannot
+# disturb as they disturb a count of programs.
+# bpf_mark: remember the highest program and link ids loaded now
+bpf_mark() {
+	BPF_MARK=$($PY "$ROOT/tests/integration/bpf_ids.py" mark) || fail "bpftool cannot list programs"
+}
+
+# assert_no_orphans WHAT: no program of redlat's loaded since bpf_mark (or
+# link to one) is left that no process holds (freed after an RCU grace
+# period once its last fd closes: allow 5 s)
+assert_no_orphans() {
+	local out
+	for _ in $(seq 50); do
+		# shellcheck disable=SC2086
+		out=$($PY "$ROOT/tests/integration/bpf_ids.py" orphans $BPF_MARK) && return 0
+		sleep 0.1
+	done
+	fail "$1: $out"
+}
+
+# record_ids PID FILE: the programs and links PID holds (run while it traces)
+record_ids() {
+	$PY "$ROOT/tests/integration/bpf_ids.py" held "$1" >"$2"
+	grep -q '^prog ' "$2" || fail "no BPF program found among the fds of pid $1"
+}
+
+# assert_ids_gone FILE WHAT: none of the recorded programs and links is loaded
+assert_ids_gone() {
+	local out
+	for _ in $(seq 50); do
+		out=$($PY "$ROOT/tests/integration/bpf_ids.py" gone "$1") && return 0
+		sleep 0.1
+	done
+	fail "$2: $out"
+}
+
+# assert_no_uprobe_events PID WHAT: no tracefs uprobe of that redlat pid
+# (libbpf names legacy ones libbpf_PID_...); tracefs is mounted for the
+# check when it is not already
+assert_no_uprobe_events() {
+	local dir=/sys/kernel/tracing mnt=""
+	if [ ! -e $dir/uprobe_events ]; then
+		mnt=$TMP/tracefs
+		mkdir -p "$mnt" && mount -t tracefs nodev "$mnt" || fail "cannot mount tracefs"
+		dir=$mnt
+	fi
+	local left
+	left=$(grep -c "libbpf_$1_" "$dir/uprobe_events")
+	[ -n "$mnt" ] && umount "$mnt"
+	[ "$left" = 0 ] || fail "$2: $left uprobe_events of redlat pid $1 left"
 }
 
 # assert_no_progs BEFORE WHAT: redlat's programs are gone (freed after an

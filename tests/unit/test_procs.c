@@ -194,9 +194,97 @@ static void test_libc_static(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* The pure parsers, on text as the kernel writes it and on broken text. */
+static void test_parse_stat(void **state)
+{
+	char comm[16];
+	pid_t ppid = 0;
+
+	(void)state;
+	assert_int_equal(procs_parse_stat("42 (redis-server) S 1 42 42 0", comm, sizeof(comm), &ppid), 0);
+	assert_string_equal(comm, "redis-server");
+	assert_int_equal(ppid, 1);
+	/* a comm may hold spaces and ')': it ends at the last one */
+	assert_int_equal(procs_parse_stat("7 (a) b (c)) R 99 7", comm, sizeof(comm), &ppid), 0);
+	assert_string_equal(comm, "a) b (c)");
+	assert_int_equal(ppid, 99);
+	/* longer than comm's buffer: cut, not overrun */
+	assert_int_equal(procs_parse_stat("7 (0123456789abcdefXYZ) S 5", comm, sizeof(comm), &ppid), 0);
+	assert_int_equal(strlen(comm), sizeof(comm) - 1);
+	/* cut short: nothing after ')' (it must not read past the end) */
+	assert_int_equal(procs_parse_stat("7 (x)", comm, sizeof(comm), &ppid), -1);
+	assert_int_equal(procs_parse_stat("7 (x) S", comm, sizeof(comm), &ppid), -1);
+	assert_int_equal(procs_parse_stat("7 x) S 1 (", comm, sizeof(comm), &ppid), -1);
+	assert_int_equal(procs_parse_stat("", comm, sizeof(comm), &ppid), -1);
+}
+
+static void test_parse_tcp(void **state)
+{
+	unsigned long inode = 0;
+	int port = 0;
+
+	(void)state;
+	/* 127.0.0.1:7331 listening, then a connection to it */
+	assert_int_equal(procs_parse_tcp_listen("   0: 0100007F:1CA3 00000000:0000 0A 00000000:00000000 "
+						"00:00000000 00000000   999        0 123456 1 0000000000000000 100 0 0 10 0",
+						&port, &inode), 0);
+	assert_int_equal(port, 7331);
+	assert_int_equal(inode, 123456);
+	assert_int_equal(procs_parse_tcp_listen("   1: 0100007F:1CA3 0100007F:D2F0 01 00000000:00000000 "
+						"00:00000000 00000000     0        0 123457 1", &port, &inode), -1);
+	/* tcp6 */
+	assert_int_equal(procs_parse_tcp_listen("   0: 00000000000000000000000001000000:1CA4 "
+						"00000000000000000000000000000000:0000 0A 00000000:00000000 "
+						"00:00000000 00000000     0        0 555 1", &port, &inode), 0);
+	assert_int_equal(port, 7332);
+	assert_int_equal(inode, 555);
+	/* the header line, a port out of range, a cut line */
+	assert_int_equal(procs_parse_tcp_listen("  sl  local_address rem_address   st tx_queue rx_queue",
+						&port, &inode), -1);
+	assert_int_equal(procs_parse_tcp_listen("   0: 0100007F:FFFFFF 00000000:0000 0A 0:0 0:0 0 0 0 9",
+						&port, &inode), -1);
+	assert_int_equal(procs_parse_tcp_listen("   0: 0100007F:1CA3 00000000:0000 0A", &port, &inode), -1);
+}
+
+static void test_parse_links_maps_io(void **state)
+{
+	char file[PATH_MAX];
+	unsigned long inode = 0;
+
+	(void)state;
+	assert_int_equal(procs_parse_socket_link("socket:[98765]", &inode), 0);
+	assert_int_equal(inode, 98765);
+	assert_int_equal(procs_parse_socket_link("socket:[98765", &inode), -1);
+	assert_int_equal(procs_parse_socket_link("pipe:[12]", &inode), -1);
+	assert_int_equal(procs_parse_socket_link("/dev/null", &inode), -1);
+
+	assert_int_equal(procs_parse_maps_libc("7f0000000000-7f0000100000 r-xp 00000000 08:01 99 "
+					       "/usr/lib/x86_64-linux-gnu/libc.so.6\n", file, sizeof(file)), 0);
+	assert_string_equal(file, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	assert_int_equal(procs_parse_maps_libc("7f00-7f01 r-xp 0 08:01 9 /lib/libc-2.31.so", file,
+					       sizeof(file)), 0);
+	assert_string_equal(file, "/lib/libc-2.31.so");
+	assert_int_equal(procs_parse_maps_libc("7f00-7f01 r-xp 0 08:01 9 /lib/libcrypto.so.3\n", file,
+					       sizeof(file)), -1);
+	assert_int_equal(procs_parse_maps_libc("7f00-7f01 r-xp 0 08:01 9 /lib/libc-client.a\n", file,
+					       sizeof(file)), -1);
+	assert_int_equal(procs_parse_maps_libc("7ffd0000-7ffd0021 rw-p 0 00:00 0 [stack]", file,
+					       sizeof(file)), -1);
+	/* a directory named like libc does not make the file libc */
+	assert_int_equal(procs_parse_maps_libc("7f00-7f01 r-xp 0 08:01 9 /opt/libc.so/redis-server\n",
+					       file, sizeof(file)), -1);
+
+	assert_true(procs_parse_syscr("rchar: 10\nwchar: 20\nsyscr: 345\nsyscw: 6\n") == 345);
+	assert_true(procs_parse_syscr("rchar: 10\n") == 0);
+	assert_true(procs_parse_syscr("") == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_parse_tcp),
+		cmocka_unit_test(test_parse_links_maps_io),
 		cmocka_unit_test(test_libc_self),
 		cmocka_unit_test(test_libc_static),
 		cmocka_unit_test(test_ports_own_listener),
