@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "histo.h"
 #include "memfacts.h"
+#include "privs.h"
 #include "procs.h"
 #include "report.h"
 #include "serve.h"
@@ -54,34 +55,28 @@ static void die_line(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN) to load and attach, and
- * CAP_SYS_PTRACE to read another user's /proc/PID/exe. */
-static int check_privileges(void)
+/* Once attached, redlat gives up what it no longer needs. Sampled mode
+ * attaches its uprobes again every window: it keeps CAP_SYS_ADMIN, and
+ * CAP_DAC_READ_SEARCH for the binary's path, looked up again each time
+ * through directories that may be closed to other users. Every
+ * mode keeps CAP_SYS_PTRACE, to see that a target is still there (its
+ * /proc/PID/exe) and, sampled, to read its /proc/PID/io. Reading the maps
+ * takes no capability on this kernel; some (before 6.5, with unprivileged
+ * BPF off) refuse every bpf() command without CAP_BPF: that is tried with
+ * the capabilities out of the effective set before they go for good. */
+static void drop_privileges(const struct config *cfg, struct tracer *tr)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-	static const struct { int cap; const char *name; } need[] = {
-		{ CAP_BPF, "CAP_BPF" }, { CAP_PERFMON, "CAP_PERFMON" },
-		{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE" },
-	};
-	char missing[128] = "";
-	size_t i, len = 0;
-	int admin;
+	uint64_t keep = PRIV(CAP_SYS_PTRACE);
 
-	if (syscall(SYS_capget, &hdr, data))
-		return 0;	/* cannot tell: let the load say */
-#define HAS(c) (data[(c) / 32].effective & (1U << ((c) % 32)))
-	admin = HAS(CAP_SYS_ADMIN) != 0;
-	for (i = 0; i < ARRAY_SIZE(need); i++) {
-		if (HAS(need[i].cap) || (admin && need[i].cap != CAP_SYS_PTRACE))
-			continue;
-		len += snprintf(missing + len, sizeof(missing) - len, "%s%s", len ? ", " : "", need[i].name);
-	}
-#undef HAS
-	if (!len)
-		return 0;
-	die_line("missing capabilities %s: run as root (sudo redlat ...) or grant them with setcap", missing);
-	return -1;
+	if (!cfg->exact && !cfg->stalls_only)
+		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_DAC_READ_SEARCH);
+	else if (privs_keep(keep, 1) || !tracer_maps_readable(tr))
+		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_BPF);
+	if (privs_keep(keep, 0))
+		fprintf(stderr, "redlat: could not drop capabilities: %s\n", strerror(errno));
+	else if (cfg->verbose)
+		fprintf(stderr, "redlat: capabilities kept once attached: %#llx\n",
+			(unsigned long long)privs_effective());
 }
 
 static int find_targets(const struct config *cfg, struct target **out)
@@ -323,8 +318,10 @@ int main(int argc, char **argv)
 	if (cfg.replay)
 		return replay(&cfg);
 	libbpf_set_print(libbpf_print);
-	if (check_privileges())
+	if (privs_check(err, sizeof(err))) {
+		die_line("%s", err);
 		return 1;
+	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		die_line("this kernel has no BTF (/sys/kernel/btf/vmlinux); redlat's CO-RE programs need "
 			 "a kernel built with CONFIG_DEBUG_INFO_BTF=y");
@@ -378,6 +375,7 @@ int main(int argc, char **argv)
 		die_line("%s", err);
 		goto out;
 	}
+	drop_privileges(&cfg, &tr);
 	start = (double)now_ns();
 	report.start_wall = stalls_wall((__u64)start);
 	if (cfg.exact)

@@ -470,6 +470,13 @@ static void *destroy_link(void *arg)
 	return NULL;
 }
 
+int tracer_maps_readable(struct tracer *t)
+{
+	__u32 key;
+
+	return !bpf_map_get_next_key(bpf_map__fd(t->skel->maps.stats), NULL, &key) || errno != EPERM;
+}
+
 void tracer_enable(struct tracer *t)
 {
 	t->skel->bss->enabled = 1;

@@ -56,6 +56,9 @@ void tracer_detach(struct tracer *t);
  * order on first use). */
 int tracer_collect(struct tracer *t, struct run_report *r);
 void tracer_stats(struct tracer *t, unsigned long long *stats);
+/* Does the kernel let this thread read the maps with the capabilities it
+ * has now? */
+int tracer_maps_readable(struct tracer *t);
 void tracer_close(struct tracer *t);
 
 #endif
