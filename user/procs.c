@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "procs.h"
 #include "util.h"
@@ -19,28 +21,41 @@ static int is_server_name(const char *s)
 	return !strcmp(base, "redis-server") || !strcmp(base, "valkey-server");
 }
 
-int procs_parse_stat(const char *buf, char *comm, size_t clen, pid_t *ppid)
+int procs_parse_stat(const char *buf, char *comm, size_t clen, char *state, pid_t *ppid)
 {
 	const char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+	char st;
 	int pp;
 
 	/* comm may hold spaces and parentheses: it ends at the last ')' */
-	if (!l || !r || r < l || r[1] != ' ' || sscanf(r + 2, "%*c %d", &pp) != 1)
+	if (!l || !r || r < l || r[1] != ' ' || sscanf(r + 2, "%c %d", &st, &pp) != 2)
 		return -1;
 	snprintf(comm, clen, "%.*s", (int)(r - l - 1), l + 1);
+	*state = st;
 	*ppid = pp;
 	return 0;
 }
 
-/* Process name and parent pid from /proc/PID/stat. */
-static int read_stat(const char *root, pid_t pid, char *comm, size_t clen, pid_t *ppid)
+pid_t procs_parse_tgid(const char *status)
+{
+	const char *line;
+	int tgid;
+
+	for (line = status; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (sscanf(line, "Tgid: %d", &tgid) == 1 && tgid > 0)
+			return tgid;
+	return -1;
+}
+
+/* Process name, state and parent pid from /proc/PID/stat. */
+static int read_stat(const char *root, pid_t pid, char *comm, size_t clen, char *state, pid_t *ppid)
 {
 	char path[64], buf[512];
 
 	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
 	if (read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	return procs_parse_stat(buf, comm, clen, ppid);
+	return procs_parse_stat(buf, comm, clen, state, ppid);
 }
 
 static int fill(const char *root, pid_t pid, struct redis_proc *p)
@@ -49,15 +64,20 @@ static int fill(const char *root, pid_t pid, struct redis_proc *p)
 	struct stat a, b;
 	ssize_t n;
 	pid_t ppid;
+	char state;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	if (read_stat(root, pid, p->comm, sizeof(p->comm), &ppid))
+	if (read_stat(root, pid, p->comm, sizeof(p->comm), &state, &ppid))
 		return -ENOENT;
+	/* a zombie and a kernel thread have no executable: tell them from a
+	 * pid that is not there */
+	if (state == 'Z')
+		return -ECHILD;
 	snprintf(path, sizeof(path), "%s/%d/exe", root, pid);
 	n = readlink(path, p->exe, sizeof(p->exe) - 1);
 	if (n < 0)
-		return -errno;
+		return errno == ENOENT ? -ENOEXEC : -errno;
 	p->exe[n] = 0;
 	/* The file the process runs, as the host reaches it: through its root
 	 * (another mount namespace) when that is the same inode, else through
@@ -86,11 +106,11 @@ static int is_server(const struct redis_proc *p)
  * whose parent runs the same executable. */
 static int is_fork_child(const char *root, pid_t pid, const char *exe)
 {
-	char comm[16], path[64], pexe[PATH_MAX];
+	char comm[16], path[64], pexe[PATH_MAX], state;
 	pid_t ppid;
 	ssize_t n;
 
-	if (read_stat(root, pid, comm, sizeof(comm), &ppid) || ppid <= 1)
+	if (read_stat(root, pid, comm, sizeof(comm), &state, &ppid) || ppid <= 1)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%d/exe", root, ppid);
 	n = readlink(path, pexe, sizeof(pexe) - 1);
@@ -98,6 +118,17 @@ static int is_fork_child(const char *root, pid_t pid, const char *exe)
 		return 0;
 	pexe[n] = 0;
 	return !strcmp(pexe, exe);
+}
+
+int procs_check_root(const char *root, char *err, size_t errlen)
+{
+	struct statfs sf;
+
+	if (!statfs(root, &sf) && sf.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	snprintf(err, errlen, "%s is not a procfs here: redlat finds Redis processes and their binaries "
+		 "there; mount it (mount -t proc proc %s)", root, root);
+	return -1;
 }
 
 int procs_find_all(const char *root, struct redis_proc *out, int max)
@@ -125,12 +156,36 @@ int procs_find_all(const char *root, struct redis_proc *out, int max)
 	return n;
 }
 
+/* The process a thread id belongs to, or pid itself. */
+static pid_t tgid_of(const char *root, pid_t pid)
+{
+	char path[64], buf[2048];
+	pid_t tgid;
+
+	snprintf(path, sizeof(path), "%s/%d/status", root, pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return pid;
+	tgid = procs_parse_tgid(buf);
+	return tgid > 0 ? tgid : pid;
+}
+
 int procs_get(const char *root, pid_t pid, struct redis_proc *p, char *err, size_t errlen)
 {
 	int rc = fill(root, pid, p);
+	pid_t tgid;
 
 	if (rc == -ENOENT || rc == -ESRCH) {
 		snprintf(err, errlen, "no process with pid %d", pid);
+		return -1;
+	}
+	if (rc == -ECHILD) {
+		snprintf(err, errlen, "pid %d (%s) has exited: it is a zombie its parent has not reaped; "
+			 "give the pid of a running redis-server", pid, p->comm);
+		return -1;
+	}
+	if (rc == -ENOEXEC) {
+		snprintf(err, errlen, "pid %d (%s) is a kernel thread, not a redis-server or valkey-server",
+			 pid, p->comm);
 		return -1;
 	}
 	if (rc == -EACCES || rc == -EPERM) {
@@ -147,6 +202,14 @@ int procs_get(const char *root, pid_t pid, struct redis_proc *p, char *err, size
 	if (!is_server(p)) {
 		snprintf(err, errlen, "pid %d (%s, %s) is not a redis-server or valkey-server",
 			 pid, p->comm, p->exe);
+		return -1;
+	}
+	/* /proc/TID exists for every thread, unlisted: a thread id of Redis
+	 * (bio_aof, io_thd_1) is not the process redlat filters on */
+	tgid = tgid_of(root, pid);
+	if (tgid != pid) {
+		snprintf(err, errlen, "pid %d is a thread (%s) of process %d; give -p %d", pid, p->comm,
+			 tgid, tgid);
 		return -1;
 	}
 	fill_ports(root, p);

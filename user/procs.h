@@ -18,6 +18,9 @@ struct redis_proc {
 	int nports;
 };
 
+/* 0 when root is a mounted procfs, else -1 with a one-line reason. */
+int procs_check_root(const char *root, char *err, size_t errlen);
+
 /* Every Redis server process (fork children excluded). Returns the count
  * (up to max) or -1. */
 int procs_find_all(const char *proc_root, struct redis_proc *out, int max);
@@ -43,8 +46,11 @@ int procs_libc(const char *proc_root, pid_t pid, char *out, size_t len);
 
 /* Pure parsers of /proc text (fuzzed: tests/fuzz/), over NUL-terminated
  * strings. Each is 0 when the text holds what is asked, else -1. */
-/* /proc/PID/stat: comm (it may hold spaces and parentheses) and ppid. */
-int procs_parse_stat(const char *buf, char *comm, size_t clen, pid_t *ppid);
+/* /proc/PID/stat: comm (it may hold spaces and parentheses), state and
+ * ppid. */
+int procs_parse_stat(const char *buf, char *comm, size_t clen, char *state, pid_t *ppid);
+/* /proc/PID/status: Tgid, or -1. */
+pid_t procs_parse_tgid(const char *status);
 /* A line of net/tcp or net/tcp6: 0 only for a socket in LISTEN. */
 int procs_parse_tcp_listen(const char *line, int *port, unsigned long *inode);
 /* An fd's link: "socket:[INODE]". */

@@ -79,6 +79,22 @@ static void drop_privileges(const struct config *cfg, struct tracer *tr)
 			(unsigned long long)privs_effective());
 }
 
+/* The reason to give for a failure during start-up: a target that exited
+ * meanwhile explains it better than the failed step's own error. */
+static const char *started_up(const struct target *t, int n, const char *err)
+{
+	static char line[160];
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (!procs_alive(PROC_ROOT, &t[k].proc)) {
+			snprintf(line, sizeof(line), "pid %d exited while redlat was starting; nothing was traced",
+				 t[k].proc.pid);
+			return line;
+		}
+	return err;
+}
+
 static int find_targets(const struct config *cfg, struct target **out)
 {
 	struct redis_proc procs[MAX_TARGETS];
@@ -86,6 +102,10 @@ static int find_targets(const struct config *cfg, struct target **out)
 	char err[512];
 	int n = 0, i, k;
 
+	if (procs_check_root(PROC_ROOT, err, sizeof(err))) {
+		die_line("%s", err);
+		return -1;
+	}
 	if (cfg->npids) {
 		for (i = 0; i < cfg->npids; i++) {
 			if (procs_get(PROC_ROOT, cfg->pids[i], &procs[n], err, sizeof(err))) {
@@ -111,7 +131,7 @@ static int find_targets(const struct config *cfg, struct target **out)
 	for (i = 0, k = 0; i < n; i++) {
 		t[k].proc = procs[i];
 		if (target_analyze(&t[k], err, sizeof(err))) {
-			die_line("%s", err);
+			die_line("%s", started_up(&t[k], 1, err));
 			free(t);
 			return -1;
 		}
@@ -372,7 +392,7 @@ int main(int argc, char **argv)
 	report.budget = cfg.budget_pct / 100;
 	if (tracer_start(&tr, err, sizeof(err)) ||
 	    (!cfg.stalls_only && tracer_attach(&tr, err, sizeof(err)))) {
-		die_line("%s", err);
+		die_line("%s", started_up(targets, n, err));
 		goto out;
 	}
 	drop_privileges(&cfg, &tr);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /proc reading against this very process. */
+#define _GNU_SOURCE	/* pthread_setname_np */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,7 +12,10 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "procs.h"
 
@@ -195,27 +199,90 @@ static void test_libc_static(void **state)
 }
 
 /* The pure parsers, on text as the kernel writes it and on broken text. */
-static void test_parse_stat(void **state)
+static void test_parse_stat(void **unused)
 {
-	char comm[16];
+	char comm[16], state = 0;
 	pid_t ppid = 0;
 
-	(void)state;
-	assert_int_equal(procs_parse_stat("42 (redis-server) S 1 42 42 0", comm, sizeof(comm), &ppid), 0);
+	(void)unused;
+	assert_int_equal(procs_parse_stat("42 (redis-server) S 1 42 42 0", comm, sizeof(comm), &state, &ppid), 0);
 	assert_string_equal(comm, "redis-server");
+	assert_int_equal(state, 'S');
 	assert_int_equal(ppid, 1);
 	/* a comm may hold spaces and ')': it ends at the last one */
-	assert_int_equal(procs_parse_stat("7 (a) b (c)) R 99 7", comm, sizeof(comm), &ppid), 0);
+	assert_int_equal(procs_parse_stat("7 (a) b (c)) R 99 7", comm, sizeof(comm), &state, &ppid), 0);
 	assert_string_equal(comm, "a) b (c)");
 	assert_int_equal(ppid, 99);
 	/* longer than comm's buffer: cut, not overrun */
-	assert_int_equal(procs_parse_stat("7 (0123456789abcdefXYZ) S 5", comm, sizeof(comm), &ppid), 0);
+	assert_int_equal(procs_parse_stat("7 (0123456789abcdefXYZ) S 5", comm, sizeof(comm), &state, &ppid), 0);
 	assert_int_equal(strlen(comm), sizeof(comm) - 1);
 	/* cut short: nothing after ')' (it must not read past the end) */
-	assert_int_equal(procs_parse_stat("7 (x)", comm, sizeof(comm), &ppid), -1);
-	assert_int_equal(procs_parse_stat("7 (x) S", comm, sizeof(comm), &ppid), -1);
-	assert_int_equal(procs_parse_stat("7 x) S 1 (", comm, sizeof(comm), &ppid), -1);
-	assert_int_equal(procs_parse_stat("", comm, sizeof(comm), &ppid), -1);
+	assert_int_equal(procs_parse_stat("7 (x)", comm, sizeof(comm), &state, &ppid), -1);
+	assert_int_equal(procs_parse_stat("7 (x) S", comm, sizeof(comm), &state, &ppid), -1);
+	assert_int_equal(procs_parse_stat("7 x) S 1 (", comm, sizeof(comm), &state, &ppid), -1);
+	assert_int_equal(procs_parse_stat("", comm, sizeof(comm), &state, &ppid), -1);
+	assert_int_equal(procs_parse_stat("9 (sleep) Z 8 9", comm, sizeof(comm), &state, &ppid), 0);
+	assert_int_equal(state, 'Z');
+
+	assert_int_equal(procs_parse_tgid("Name:\tbio_aof\nUmask:\t0022\nState:\tS\nTgid:\t4242\nNgid:\t0\n"), 4242);
+	assert_int_equal(procs_parse_tgid("Name:\tx\n"), -1);
+	assert_int_equal(procs_parse_tgid("Tgid:\t-3\n"), -1);
+}
+
+static void *idle_thread(void *arg)
+{
+	int *fds = arg;
+	char c;
+
+	return read(fds[0], &c, 1) < 0 ? NULL : arg;
+}
+
+/* A thread id is not a process; a zombie has no executable. */
+static void test_get_thread_and_zombie(void **unused)
+{
+	struct redis_proc p;
+	char err[512] = "", want[128];
+	pthread_t th;
+	int fds[2];
+	pid_t tid = 0, child;
+
+	(void)unused;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(pthread_create(&th, NULL, idle_thread, fds), 0);
+	/* the thread's id: the task that is not the main thread */
+	for (int i = 0; i < 100 && !tid; i++) {
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *de;
+
+		assert_non_null(d);
+		while ((de = readdir(d)))
+			if (atoi(de->d_name) > 0 && atoi(de->d_name) != getpid())
+				tid = atoi(de->d_name);
+		closedir(d);
+	}
+	assert_true(tid > 0);
+	/* named like Redis, so only the thread check can refuse it */
+	assert_int_equal(pthread_setname_np(th, "redis-server"), 0);
+	assert_int_equal(procs_get("/proc", tid, &p, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "pid %d is a thread (redis-server) of process %d; give -p %d", tid,
+		 getpid(), getpid());
+	assert_string_equal(err, want);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	pthread_join(th, NULL);
+
+	child = fork();
+	if (!child)
+		_exit(0);
+	assert_true(child > 0);
+	for (int i = 0; i < 200; i++) {	/* until it is a zombie */
+		if (procs_get("/proc", child, &p, err, sizeof(err)) && strstr(err, "zombie"))
+			break;
+		usleep(10000);
+	}
+	assert_non_null(strstr(err, "has exited: it is a zombie"));
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 static void test_parse_tcp(void **state)
@@ -285,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_parse_stat),
 		cmocka_unit_test(test_parse_tcp),
 		cmocka_unit_test(test_parse_links_maps_io),
+		cmocka_unit_test(test_get_thread_and_zombie),
 		cmocka_unit_test(test_libc_self),
 		cmocka_unit_test(test_libc_static),
 		cmocka_unit_test(test_ports_own_listener),
