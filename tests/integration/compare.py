@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Compare a redlat --json report with Redis's own INFO commandstats.
 
-compare.py counts BEFORE AFTER REPORT   exact mode: counts equal, means close
+compare.py counts BEFORE AFTER REPORT [PID]   exact mode: counts equal, means close
+                                    (PID: that instance of a report of several)
 compare.py pcts EXACT SAMPLED NAME:KEY,KEY...  sampled percentiles within their ranges
 """
 import json
@@ -20,16 +21,18 @@ def commandstats(path):
     return stats
 
 
-def commands(report):
+def commands(report, pid=None):
     doc = json.load(open(report))
     insts = doc["instances"]
-    assert len(insts) == 1, f"expected one instance, got {len(insts)}"
+    if pid is not None:
+        insts = [i for i in insts if i["pid"] == int(pid)]
+    assert len(insts) == 1, f"expected one instance{'' if pid is None else ' of pid ' + pid}, got {len(insts)}"
     return doc, {c["name"]: c for c in insts[0]["commands"]}
 
 
-def counts(before, after, report):
+def counts(before, after, report, pid=None):
     b, a = commandstats(before), commandstats(after)
-    doc, cmds = commands(report)
+    doc, cmds = commands(report, pid)
     assert doc["mode"] == "exact", doc["mode"]
     delta = {k: (a[k][0] - b.get(k, (0, 0))[0], a[k][1] - b.get(k, (0, 0))[1]) for k in a}
     # the INFO that took the first snapshot is counted in the second
@@ -101,7 +104,7 @@ def pcts(exact, sampled, specs):
 
 if __name__ == "__main__":
     if sys.argv[1] == "counts":
-        ok = counts(*sys.argv[2:5])
+        ok = counts(*sys.argv[2:6])
     elif sys.argv[1] == "pcts":
         ok = pcts(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
