@@ -131,11 +131,24 @@ static int find_targets(const struct config *cfg, struct target **out)
 	for (i = 0, k = 0; i < n; i++) {
 		t[k].proc = procs[i];
 		if (target_analyze(&t[k], err, sizeof(err))) {
-			die_line("%s", started_up(&t[k], 1, err));
-			free(t);
-			return -1;
+			const char *why = started_up(&t[k], 1, err);
+
+			if (cfg->npids || n == 1) {
+				die_line("%s", why);
+				free(t);
+				return -1;
+			}
+			/* found, not asked for: one Redis that cannot be traced
+			 * (an odd build, gone meanwhile) does not stop the rest */
+			fprintf(stderr, "redlat: skipping: %s\n", why);
+			continue;
 		}
 		k++;
+	}
+	if (!k) {
+		die_line("none of the %d redis-server or valkey-server processes can be traced (see above)", n);
+		free(t);
+		return -1;
 	}
 	*out = t;
 	return k;
