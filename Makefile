@@ -100,27 +100,33 @@ deps:
 # build-fuzz/<target>-crash-*. `make fuzz-replay` (part of make test) runs
 # the kept corpus once, as a regression test.
 FUZZ_OUT     := build-fuzz
-FUZZ_TARGETS := elfsym procs
+FUZZ_TARGETS := elfsym procs replay
 FUZZ_BINS    := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-FUZZ_LIBS_elfsym := $(CAPSTONE_A) -lelf -lz
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/%.o,$(LIB_SRCS))
 
 $(FUZZ_OUT) $(FUZZ_OUT)/corpus:
 	$(Q)mkdir -p $@
 
+$(FUZZ_LIB_OBJS): | $(SKELS)
 $(FUZZ_OUT)/%.o: user/%.c | $(FUZZ_OUT)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_SAN) -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/%.o $(FUZZ_OUT)/util.o | $(FUZZ_OUT)
+$(FUZZ_OUT)/libredlat.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libredlat.a | $(FUZZ_OUT)
 	$(call msg,FUZZ-LD,$@)
-	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.c %.o,$^) $(FUZZ_LIBS_$*) -o $@
+	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 fuzz: $(FUZZ_BINS) fixtures | $(FUZZ_OUT)/corpus
 	$(Q)for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_OUT)/corpus/$$t; done
 	$(Q)cp $(OUTPUT)/tests/fixture-dyn $(OUTPUT)/tests/fixture-stripped $(FUZZ_OUT)/corpus/elfsym/
+	$(Q)cp tests/golden/*.json $(FUZZ_OUT)/corpus/replay/
 	$(Q)for f in stat maps io net/tcp net/tcp6; do \
 		cat /proc/self/$$f > $(FUZZ_OUT)/corpus/procs/seed-$$(echo $$f | tr / -) 2>/dev/null; done; true
 	$(Q)for t in $(FUZZ_TARGETS); do \

@@ -51,9 +51,11 @@ static size_t alen(json_object *a)
 	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
 }
 
+/* NULL past the end or when a is not an array: json-c asserts (aborts) on
+ * an index into anything else, and the document may not be redlat's. */
 static json_object *at(json_object *a, size_t i)
 {
-	return json_object_array_get_idx(a, i);
+	return i < alen(a) ? json_object_array_get_idx(a, i) : NULL;
 }
 
 /* The value of name under a name function, or -1. */
