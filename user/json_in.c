@@ -29,6 +29,13 @@ static double num(json_object *o, const char *key)
 	return json_object_get_double(get(o, key));
 }
 
+/* Seconds to ns, 0 when out of range: converting a double that does not
+ * fit is undefined, and the document may not be redlat's. */
+static __u64 ns_of_s(double s)
+{
+	return s > 0 && s < 1.8e10 ? (__u64)(s * 1e9) : 0;
+}
+
 static long long inum(json_object *o, const char *key)
 {
 	return (long long)json_object_get_int64(get(o, key));
@@ -217,7 +224,7 @@ static void fork_from(void *dst, json_object *o)
 	f->purpose = lookup(fork_purpose_name, 0, FORK_PURPOSE_REPL + 1, o, "purpose");
 	f->seen_fork = flag(o, "seen");
 	f->wall = num(o, "time");
-	f->ts_ns = (__u64)(f->wall * 1e9);
+	f->ts_ns = ns_of_s(f->wall);
 	f->stall_ns = f->seen_fork ? num(o, "stall_ns") : -1;
 	f->sys_ns = num(o, "syscall_ns");
 	f->wait_ns = num(o, "cpu_wait_ns");
@@ -225,7 +232,7 @@ static void fork_from(void *dst, json_object *o)
 	f->pgtable_bytes = (__u64)inum(o, "pgtable_bytes");
 	f->exited = flag(o, "exited");
 	f->life_ns = num(o, "lifetime_ns");
-	f->exit_code = get(o, "exit_signal") ? (int)inum(o, "exit_signal") : (int)(inum(o, "exit_status") << 8);
+	f->exit_code = get(o, "exit_signal") ? (int)inum(o, "exit_signal") : (int)((inum(o, "exit_status") & 0xff) << 8);
 	f->faults = (__u64)inum(o, "parent_faults");
 	f->cow_faults = (__u64)inum(o, "parent_cow_faults");
 	f->has_cow = get(o, "cow_bytes") != NULL;
@@ -258,7 +265,7 @@ static void event_from(void *dst, json_object *o)
 		e->kind = lookup(stall_kind_name, 1, SK_MAX, o, "event");
 	}
 	e->wall = num(o, "time");
-	e->ts_ns = (__u64)(e->wall * 1e9);
+	e->ts_ns = ns_of_s(e->wall);
 	e->dur_ns = num(o, "duration_ns");
 	e->pid = (pid_t)inum(o, "pid");
 	e->tid = (pid_t)inum(o, "tid");
