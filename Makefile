@@ -93,8 +93,8 @@ $(OUTPUT)/tests/fixture-stripped: tests/unit/fixture.c | $(OUTPUT)/tests
 deps:
 	$(Q)tools/install-deps
 
-# libFuzzer targets (tests/fuzz/fuzz_*.c) for the ELF reader and the /proc
-# parsers, with ASan and UBSan, in build-fuzz/. `make fuzz` runs each for
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for the ELF reader, the /proc
+# parsers and --replay's JSON reader, with ASan and UBSan, in build-fuzz/. `make fuzz` runs each for
 # FUZZ_SECONDS from the kept corpus (tests/fuzz/<target>/) plus seeds made
 # here; what it finds new goes to build-fuzz/corpus/, crashes to
 # build-fuzz/<target>-crash-*. `make fuzz-replay` (part of make test) runs
