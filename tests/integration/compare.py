@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """Compare a redlat --json report with Redis's own INFO commandstats.
 
-compare.py counts BEFORE AFTER REPORT [PID]   exact mode: counts equal, means close
-                                    (PID: that instance of a report of several)
+compare.py counts BEFORE AFTER REPORT [PID [SEEN]]   exact mode: counts equal, means close
+    REPORT: --json output, or text output (then counts only, and PID is needed);
+    PID: the instance of that pid in REPORT (default: its only one); SEEN: how
+    many of the two INFOs that took BEFORE and AFTER redlat traced (default 0)
 compare.py pcts EXACT SAMPLED NAME:KEY,KEY...  sampled percentiles within their ranges
 """
 import json
+import re
 import sys
 
 
@@ -21,23 +24,47 @@ def commandstats(path):
     return stats
 
 
+def text_commands(report, pid):
+    """The counts of a text report's table for one instance (no means: the
+    text rounds them)."""
+    text = open(report).read()
+    doc = {"mode": "exact" if "Exact mode: every command was probed" in text else "other"}
+    cmds, inst, table = {}, None, False
+    for line in text.splitlines():
+        m = re.match(r"(redis|valkey) \S+, pid (\d+)[ ,]", line)
+        if m:
+            inst, table = int(m.group(2)), False
+        elif inst == pid and line.startswith("COMMAND "):
+            table = True
+        elif table and not line.strip():
+            table = False
+        elif table:
+            f = line.split()
+            cmds[f[0]] = {"execution": {"count": int(f[1]), "mean_ns": None}}
+    return doc, cmds
+
+
 def commands(report, pid=None):
+    if not open(report).read(1) == "{":
+        return text_commands(report, pid)
     doc = json.load(open(report))
     insts = doc["instances"]
     if pid is not None:
-        insts = [i for i in insts if i["pid"] == int(pid)]
-    assert len(insts) == 1, f"expected one instance{'' if pid is None else ' of pid ' + pid}, got {len(insts)}"
+        insts = [i for i in insts if i["pid"] == pid]
+    assert len(insts) == 1, f"expected one instance{'' if pid is None else f' of pid {pid}'}, got {len(insts)}"
     return doc, {c["name"]: c for c in insts[0]["commands"]}
 
 
-def counts(before, after, report, pid=None):
+def counts(before, after, report, pid=None, seen=0):
     b, a = commandstats(before), commandstats(after)
     doc, cmds = commands(report, pid)
     assert doc["mode"] == "exact", doc["mode"]
     delta = {k: (a[k][0] - b.get(k, (0, 0))[0], a[k][1] - b.get(k, (0, 0))[1]) for k in a}
-    # the INFO that took the first snapshot is counted in the second
-    if "info" in delta:
-        delta["info"] = (delta["info"][0] - 1, delta["info"][1])
+    # the INFO that took the first snapshot is counted in the second, the
+    # one that took the second is not; redlat counts those it traced
+    if "info" in delta or seen:
+        d = delta.get("info", (0, 0))
+        delta["info"] = (d[0] - 1 + seen, d[1])
     delta = {k: v for k, v in delta.items() if v[0] > 0}
     errors = []
     for name, (calls, usec) in sorted(delta.items()):
@@ -45,6 +72,8 @@ def counts(before, after, report, pid=None):
         n = got["execution"]["count"] if got else 0
         if n != calls:
             errors.append(f"{name}: redlat counted {n}, commandstats {calls}")
+            continue
+        if got["execution"]["mean_ns"] is None:
             continue
         mean_us = got["execution"]["mean_ns"] / 1000.0
         want = usec / calls
@@ -104,7 +133,8 @@ def pcts(exact, sampled, specs):
 
 if __name__ == "__main__":
     if sys.argv[1] == "counts":
-        ok = counts(*sys.argv[2:6])
+        pid = int(sys.argv[5]) if len(sys.argv) > 5 else None
+        ok = counts(*sys.argv[2:5], pid=pid, seen=int(sys.argv[6]) if len(sys.argv) > 6 else 0)
     elif sys.argv[1] == "pcts":
         ok = pcts(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
