@@ -23,7 +23,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, MAX_INSTS);
 	__type(key, __u32);	/* tgid (the main thread's pid) */
 	__type(value, struct loop_state);
 } loops SEC(".maps");
@@ -182,6 +182,8 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 			v = lookup_or_init(&thieves, &tk, &zero);
 			if (v)
 				__sync_fetch_and_add(v, runq);
+			else
+				sst_inc(SST_THIEVES_FULL);
 		}
 		if (!ls->in_poll && runq > ls->thief_ns) {
 			ls->thief_ns = runq;
@@ -264,7 +266,8 @@ int BPF_KPROBE(cycle_begin)
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls)
 		b.runq0 = ls->runq_ns;
-	bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY);
+	if (bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY))
+		sst_inc(SST_INFLIGHT_FULL);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "commands.h"
+#include "stalls.h"
 #include "maps.bpf.h"
 #include "cmdname.bpf.h"
 
@@ -81,9 +82,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, MAX_INSTS);
 	__type(key, __u32);	/* tgid */
-	__type(value, __u32);	/* fd the main thread read last */
+	__type(value, struct cur_read);
 } cur_fd SEC(".maps");
 
 /* Zeroed sources for lookup_or_init: the values are too big for the stack. */
@@ -140,15 +141,23 @@ static __always_inline int command_name(__u32 tgid, void **argv, int argc, char 
 static __always_inline void add_pending(__u32 tgid, const char *name)
 {
 	struct fd_key fk = { .tgid = tgid };
+	struct cur_read *cr;
 	struct fd_state *st;
-	__u32 *fd, n;
+	__u32 n;
 
-	fd = bpf_map_lookup_elem(&cur_fd, &tgid);
-	if (!fd)
+	cr = bpf_map_lookup_elem(&cur_fd, &tgid);
+	if (!cr)
 		return;
-	fk.fd = *fd;
+	fk.fd = cr->fd;
 	st = bpf_map_lookup_elem(&fds, &fk);
-	if (!st || st->gen != gen)
+	if (!st) {
+		/* read in this window and neither closed nor hung up since:
+		 * the LRU map evicted it (LRU maps evict silently) */
+		if (cr->gen == gen)
+			stat_inc(STAT_DROP_FD_EVICTED);
+		return;
+	}
+	if (st->gen != gen)
 		return;
 	n = st->npending;
 	if (n >= MAX_PENDING) {
@@ -236,7 +245,8 @@ int BPF_KPROBE(skip_entry)
 		bpf_map_delete_elem(&skip_start, &tid);
 		return 0;
 	}
-	bpf_map_update_elem(&skip_start, &tid, &ts, BPF_ANY);
+	if (bpf_map_update_elem(&skip_start, &tid, &ts, BPF_ANY))
+		stat_inc(STAT_DROP_STATE_FULL);
 	return 0;
 }
 
@@ -273,7 +283,21 @@ static __always_inline int is_target(__u32 tgid)
 
 static __always_inline void read_enter(__u32 tid, __u32 fd)
 {
-	bpf_map_update_elem(&read_fd, &tid, &fd, BPF_ANY);
+	if (bpf_map_update_elem(&read_fd, &tid, &fd, BPF_ANY))
+		stat_inc(STAT_DROP_STATE_FULL);
+}
+
+/* The connection at fd is closed or hung up: its state goes, and if the
+ * main thread read it last, that read no longer counts as in this window
+ * (add_pending would take the missing state for an eviction). */
+static __always_inline void fd_gone(struct fd_key *fk)
+{
+	struct cur_read *cr;
+
+	bpf_map_delete_elem(&fds, fk);
+	cr = bpf_map_lookup_elem(&cur_fd, &fk->tgid);
+	if (cr && cr->fd == fk->fd)
+		cr->gen = 0;
 }
 
 static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
@@ -289,7 +313,7 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 	bpf_map_delete_elem(&read_fd, &tid);
 	if (ret <= 0) {
 		if (ret == 0)	/* the client hung up */
-			bpf_map_delete_elem(&fds, &fk);
+			fd_gone(&fk);
 		return;
 	}
 	init = bpf_map_lookup_elem(&zero_fd, &zero);
@@ -303,8 +327,12 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 		st->gen = gen;
 		st->npending = 0;
 	}
-	if (tid == tgid)
-		bpf_map_update_elem(&cur_fd, &tgid, &fk.fd, BPF_ANY);
+	if (tid == tgid) {
+		struct cur_read cr = { .fd = fk.fd, .gen = gen };
+
+		if (bpf_map_update_elem(&cur_fd, &tgid, &cr, BPF_ANY))
+			stat_inc(STAT_DROP_STATE_FULL);
+	}
 }
 
 static __always_inline void reply_written(__u32 tgid, __u32 fd)
@@ -389,7 +417,7 @@ static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long
 	} else if (id == NR_close) {
 		struct fd_key fk = { .tgid = tgid, .fd = fd };
 
-		bpf_map_delete_elem(&fds, &fk);
+		fd_gone(&fk);
 	} else if (id == NR_write || id == NR_writev) {
 		reply_written(tgid, fd);
 	}

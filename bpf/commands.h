@@ -37,12 +37,22 @@ enum redlat_stat {
 	STAT_DROP_NAME,       /* command name unreadable */
 	STAT_DROP_PENDING,    /* more commands than MAX_PENDING in one reply */
 	STAT_LATE_HITS,       /* hits while not recording: warm-up, detaching */
+	STAT_DROP_FD_EVICTED, /* response spans lost: the connection's state was
+			       * evicted from the fds LRU map */
+	STAT_DROP_STATE_FULL, /* a read or an entry probe not tracked: its
+			       * in-flight map was full */
 	STAT_MAX,
 };
 
 struct fd_key {
 	__u32 tgid;
 	__u32 fd;
+};
+
+/* The connection the main thread read last, and in which window. */
+struct cur_read {
+	__u32 fd;
+	__u32 gen;	/* 0: its state was deleted (closed, hung up) */
 };
 
 struct fd_state {

@@ -29,7 +29,7 @@ const volatile __u64 event_min_ns = 10000000;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, MAX_INSTS);
 	__type(key, __u32);	/* tgid */
 	__type(value, struct inst_state);
 } targets SEC(".maps");
@@ -76,7 +76,7 @@ struct fork_wait {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, MAX_INSTS);
 	__type(key, __u32);	/* tgid */
 	__type(value, struct fork_wait);
 } fork_waits SEC(".maps");
@@ -109,7 +109,7 @@ __u32 inflight_n = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 4096);	/* 20-30 keys an instance, up to 64 instances a run */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct stall_key);
 	__type(value, struct hist);
@@ -151,18 +151,20 @@ struct {
 #define S_IFSOCK_ 0140000
 #define S_IFIFO_ 0010000
 
-static __always_inline void sys_start_put(__u32 tid, struct inflight *st)
-{
-	if (!bpf_map_update_elem(&sys_start, &tid, st, BPF_ANY))
-		__sync_fetch_and_add(&inflight_n, 1);
-}
-
 static __always_inline void sst_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stall_stats, &which);
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline void sys_start_put(__u32 tid, struct inflight *st)
+{
+	if (!bpf_map_update_elem(&sys_start, &tid, st, BPF_ANY))
+		__sync_fetch_and_add(&inflight_n, 1);
+	else
+		sst_inc(SST_INFLIGHT_FULL);
 }
 
 static __always_inline int is_sync_nr(long id)
@@ -452,7 +454,8 @@ static __always_inline void stalls_sys_exit(__u32 tid, long ret)
 		if (in && in->libc_fork && in->fork_entry_ts) {
 			struct fork_wait w = { .st = *st, .sys_ns = dur, .ret = ret };
 
-			bpf_map_update_elem(&fork_waits, &tgid, &w, BPF_ANY);
+			if (bpf_map_update_elem(&fork_waits, &tgid, &w, BPF_ANY))
+				sst_inc(SST_INFLIGHT_FULL);
 			goto out;
 		}
 	} else {
@@ -566,16 +569,37 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* A thread of a target or of a fork child ends: what it had in flight ends
+ * with it. A killed Redis leaves its syscalls unfinished: an entry left in
+ * sys_start would keep inflight_n above 0, and every syscall exit on the
+ * host looking it up, for the rest of the run. */
+static __always_inline void thread_exit(__u32 tid)
+{
+	struct fn_key fk = { .tid = tid, .kind = SK_RDB_SAVE };
+
+	if (!bpf_map_delete_elem(&sys_start, &tid))
+		__sync_fetch_and_add(&inflight_n, -1);
+	bpf_map_delete_elem(&fn_start, &fk);
+	fk.kind = SK_AOF_REWRITE;
+	bpf_map_delete_elem(&fn_start, &fk);
+	bpf_map_delete_elem(&read_fd, &tid);
+	bpf_map_delete_elem(&skip_start, &tid);
+}
+
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *task)
 {
-	__u32 pid = BPF_CORE_READ(task, pid);
+	__u32 pid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
 	struct child_state *cs;
 	struct stall_event *e;
 	struct inst_state *in;
 	__u32 parent;
 
-	if (pid != BPF_CORE_READ(task, tgid))
+	/* targets and their children have their bit in the mask */
+	if (!((tgid_mask >> (tgid & 63)) & 1))
+		return 0;
+	thread_exit(pid);
+	if (pid != tgid)
 		return 0;
 	cs = bpf_map_lookup_elem(&children, &pid);
 	if (!cs)
@@ -783,7 +807,8 @@ int BPF_KPROBE(persist_entry)
 	if (!owner(pid_tgid >> 32, &inst, &child))
 		return 0;
 	ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&fn_start, &k, &ts, BPF_ANY);
+	if (bpf_map_update_elem(&fn_start, &k, &ts, BPF_ANY))
+		sst_inc(SST_INFLIGHT_FULL);
 	return 0;
 }
 

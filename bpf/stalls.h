@@ -7,10 +7,13 @@
 #include "hist.h"
 
 #define FILE_NAME_LEN 32
+/* Instances one run traces, followed restarts included: the size of the
+ * maps keyed by instance. */
+#define MAX_INSTS 64
 /* fds whose file class is cached per instance (Redis's default maxclients
  * is 10000): 4 bits each, in 64-bit words */
 #define FDCLASS_FDS 16384
-#define FDCLASS_INSTS 64
+#define FDCLASS_INSTS MAX_INSTS
 #define TASK_COMM_LEN_ 16
 
 /* What a stall histogram or event is about. */
@@ -193,6 +196,11 @@ enum stall_stat {
 	SST_LOST,		/* ring buffer full: an event lost */
 	SST_HIST_FULL,		/* stall histogram map full */
 	SST_CHILDREN_FULL,	/* children map full: a child not followed */
+	SST_INFLIGHT_FULL,	/* a syscall, fork or function in flight not timed:
+				 * its map (sys_start, fork_waits, fn_start,
+				 * cycle_start) was full */
+	SST_THIEVES_FULL,	/* a run-queue wait not charged to the task that had
+				 * the CPU: thieves map full */
 	SST_MAX,
 };
 

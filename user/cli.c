@@ -15,6 +15,8 @@ static const char usage[] =
 "  -p, --pid PID             trace this process (repeatable); default: every\n"
 "                            redis-server and valkey-server on the host\n"
 "  -d, --duration SECONDS    stop after SECONDS (default: Ctrl-C or SIGTERM)\n"
+"  -f, --follow              when a traced instance ends, wait for its restart\n"
+"                            (the same port, else the same binary) and trace it\n"
 "      --exact               probe every command (costly: see BENCHMARKS.md)\n"
 "      --overhead-budget PCT share of Redis's CPU time sampled probing may take\n"
 "                            (default 2, range 0.1-50)\n"
@@ -47,6 +49,7 @@ static const char usage[] =
 "  redlat 5 12               # a table every 5 s for a minute\n"
 "  redlat --exact -d 10      # every command, for exact counts\n"
 "  redlat --stalls-only      # forks, fsyncs, rdbSave: nothing on the command path\n"
+"  redlat -f -p 1234         # and its restarts, until Ctrl-C\n"
 "  redlat -j -d 60 > run.json\n"
 "  redlat --replay run.json  # the report of that run, anywhere\n"
 
@@ -107,6 +110,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "exact", no_argument, NULL, 'x' },
 		{ "overhead-budget", required_argument, NULL, 'b' },
 		{ "stalls-only", no_argument, NULL, 's' },
@@ -132,11 +136,12 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	cfg->threshold_ms = 10;
 	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:d:t:ejHvhV", opts, NULL)) != -1) {
-		if (strchr("pdxbsteS", c))
-			live = c == 'p' ? "--pid" : c == 'd' ? "--duration" : c == 'x' ? "--exact" :
-			       c == 'b' ? "--overhead-budget" : c == 's' ? "--stalls-only" :
-			       c == 't' ? "--threshold" : c == 'e' ? "--events" : "--serve";
+	while ((c = getopt_long(argc, argv, "+p:d:ft:ejHvhV", opts, NULL)) != -1) {
+		if (strchr("pdfxbsteS", c))
+			live = c == 'p' ? "--pid" : c == 'd' ? "--duration" : c == 'f' ? "--follow" :
+			       c == 'x' ? "--exact" : c == 'b' ? "--overhead-budget" :
+			       c == 's' ? "--stalls-only" : c == 't' ? "--threshold" :
+			       c == 'e' ? "--events" : "--serve";
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
@@ -158,6 +163,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 				fprintf(err, "redlat: bad duration '%s': give seconds > 0, such as -d 30\n", optarg);
 				return -1;
 			}
+			break;
+		case 'f':
+			cfg->follow = 1;
 			break;
 		case 'x':
 			cfg->exact = 1;

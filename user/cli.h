@@ -13,6 +13,7 @@ struct config {
 	pid_t pids[MAX_TARGETS];
 	int npids;
 	double duration_s;	/* 0: until Ctrl-C / SIGTERM */
+	int follow;		/* trace the restarts of instances that end */
 	double interval_s;	/* 0: one report at the end */
 	long count;		/* intervals to print; 0: unlimited */
 	int exact;

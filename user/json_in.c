@@ -381,10 +381,11 @@ static int timeline_from(struct run_report *r, int inst, json_object *a)
 static const char *const stat_keys[STAT_MAX] = {
 	"command_probe_hits", "pair_probe_hits", "syscall_hits",
 	"dropped_hist_full", "dropped_name_unreadable", "dropped_pending_full",
-	"late_hits",
+	"late_hits", "dropped_fd_evicted", "dropped_state_full",
 };
 static const char *const sst_keys[SST_MAX] = {
 	"stall_events", "stall_events_lost", "stall_hist_full", "children_not_followed",
+	"stall_inflight_full", "thieves_full",
 };
 
 const char *report_stat_key(int k)
@@ -444,6 +445,8 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 		r->stats[k] = (unsigned long long)inum(stats, stat_keys[k]);
 	for (k = 0; k < SST_MAX; k++)
 		r->stall_stats[k] = (unsigned long long)inum(stats, sst_keys[k]);
+	/* stall_events_not_kept is the instances' events_not_kept, summed */
+	r->not_followed = (unsigned long)inum(stats, "instances_not_followed");
 	r->ninsts = alen(insts);
 	r->insts = r->ninsts ? calloc(r->ninsts, sizeof(*r->insts)) : NULL;
 	if (r->ninsts && !r->insts)
@@ -459,6 +462,8 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 		str(in->probes, sizeof(in->probes), o, "probes");
 		in->ended = flag(o, "ended");
 		memory_from(in, get(o, "memory"));
+		in->restart_of = (pid_t)inum(o, "restart_of");
+		in->since_wall = num(o, "traced_since");
 		for (k = 0; k < MAX_PORTS && (size_t)k < alen(ports); k++)
 			in->ports[in->nports++] = (int)json_object_get_int(at(ports, (size_t)k));
 		if (cmds_from(in, get(o, "commands")) ||

@@ -377,6 +377,8 @@ int render_json(FILE *f, const struct run_report *r)
 		add_int(stats, report_stat_key(k), (long long)r->stats[k]);
 	for (k = 0; k < SST_MAX; k++)
 		add_int(stats, report_stall_stat_key(k), (long long)r->stall_stats[k]);
+	add_int(stats, "stall_events_not_kept", (long long)run_not_kept(r));
+	add_int(stats, "instances_not_followed", (long long)r->not_followed);
 	json_object_object_add(root, "stats", stats);
 	{
 		json_object *b = json_object_new_array();
@@ -398,6 +400,9 @@ int render_json(FILE *f, const struct run_report *r)
 			json_object_array_add(ports, json_object_new_int(in->ports[k]));
 		json_object_object_add(o, "ports", ports);
 		json_object_object_add(o, "ended", json_object_new_boolean(in->ended));
+		json_object_object_add(o, "restart_of", in->restart_of ? json_object_new_int(in->restart_of) : NULL);
+		if (in->since_wall)
+			add_double(o, "traced_since", in->since_wall);
 		json_object_object_add(o, "probes", json_object_new_string(in->probes));
 		add_memory(o, in);
 		for (j = 0; j < in->ncmds; j++) {

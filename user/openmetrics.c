@@ -541,10 +541,14 @@ static const char *const stat_help[STAT_MAX + SST_MAX] = {
 	[STAT_DROP_NAME] = "Command samples lost: the command name could not be read.",
 	[STAT_DROP_PENDING] = "Response spans lost: more pipelined commands in one reply than redlat follows.",
 	[STAT_LATE_HITS] = "Probe hits while not recording (warming up, detaching): cost, no sample.",
+	[STAT_DROP_FD_EVICTED] = "Response spans lost: the connection's state was evicted from its LRU map.",
+	[STAT_DROP_STATE_FULL] = "Reads or exec entries not tracked: their in-flight map was full.",
 	[STAT_MAX + SST_EVENTS] = "Stall events sent by the BPF side.",
 	[STAT_MAX + SST_LOST] = "Stall events lost: the ring buffer was full.",
 	[STAT_MAX + SST_HIST_FULL] = "Stall samples lost: the stall histogram map was full.",
 	[STAT_MAX + SST_CHILDREN_FULL] = "Fork children not followed: the children map was full.",
+	[STAT_MAX + SST_INFLIGHT_FULL] = "Stalls not timed: a syscall, fork or function in flight found its map full.",
+	[STAT_MAX + SST_THIEVES_FULL] = "Run-queue waits not charged to the task that had the CPU: the map was full.",
 };
 
 static void run_info(struct om *o, const struct run_report *r)
@@ -570,6 +574,9 @@ static void run_info(struct om *o, const struct run_report *r)
 		family(o, name, OM_COUNTER, NULL, stat_help[k]);
 		sample_u64(o, "_total", l, k < STAT_MAX ? r->stats[k] : r->stall_stats[k - STAT_MAX]);
 	}
+	family(o, "redlat_instances_not_followed", OM_COUNTER, NULL,
+	       "--follow: restarts not traced, past the instances one run traces.");
+	sample_u64(o, "_total", l, r->not_followed);
 	family(o, "redlat_instance", OM_INFO, NULL, "A traced Redis: pid, first listening port, product, version, binary.");
 	for (i = 0; i < r->ninsts; i++) {
 		const struct inst_report *in = &r->insts[i];

@@ -58,6 +58,33 @@ static int read_stat(const char *root, pid_t pid, char *comm, size_t clen, char 
 	return procs_parse_stat(buf, comm, clen, state, ppid);
 }
 
+double procs_parse_start(const char *buf)
+{
+	const char *r = strrchr(buf, ')');
+	unsigned long long ticks;
+
+	/* after the comm (it ends at the last ')'): state is field 3,
+	 * starttime field 22 */
+	if (!r || r[1] != ' ' ||
+	    sscanf(r + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &ticks) != 1)
+		return -1;
+	return (double)ticks;
+}
+
+double procs_start_s(const char *root, pid_t pid)
+{
+	char path[64], buf[1024];
+	long hz = sysconf(_SC_CLK_TCK);
+	double ticks;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
+	if (hz <= 0 || read_small(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	ticks = procs_parse_start(buf);
+	return ticks < 0 ? -1 : ticks / hz;
+}
+
 static int fill(const char *root, pid_t pid, struct redis_proc *p)
 {
 	char path[64], rooted[PATH_MAX + 32];

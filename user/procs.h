@@ -40,6 +40,13 @@ int procs_ports(const char *proc_root, pid_t pid, int *ports, int max);
 double procs_main_thread_cpu_ns(const char *proc_root, pid_t pid);
 double procs_reads(const char *proc_root, pid_t pid);
 
+/* When the process started, in CLOCK_BOOTTIME seconds (/proc/PID/stat's
+ * starttime, 10 ms ticks); -1 when unreadable. */
+double procs_start_s(const char *proc_root, pid_t pid);
+/* starttime (clock ticks) from the text of a /proc/PID/stat; -1 if it has
+ * none. */
+double procs_parse_start(const char *stat);
+
 /* The C library the process mapped, as the host reaches it (through
  * /proc/PID/root). 0, or -1 when none (a static build). */
 int procs_libc(const char *proc_root, pid_t pid, char *out, size_t len);

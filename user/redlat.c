@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "calib.h"
 #include "cli.h"
+#include "follow.h"
 #include "histo.h"
 #include "memfacts.h"
 #include "privs.h"
@@ -154,24 +155,103 @@ static int find_targets(const struct config *cfg, struct target **out)
 	return k;
 }
 
-static int check_alive(struct target *t, int n)
+/* The targets still running; those that ended lose their probes and keep
+ * what they gave. */
+static int check_alive(struct tracer *tr, int follow)
 {
+	double now = boottime_s();
 	int k, alive = 0;
 
-	for (k = 0; k < n; k++) {
-		if (!t[k].ended && !procs_alive(PROC_ROOT, &t[k].proc)) {
-			t[k].ended = 1;
-			fprintf(stderr, "redlat: pid %d ended; keeping what was gathered\n", t[k].proc.pid);
+	for (k = 0; k < tr->ntargets; k++) {
+		struct target *g = &tr->targets[k];
+
+		if (g->ended)
+			continue;
+		if (procs_alive(PROC_ROOT, &g->proc)) {
+			g->seen_alive_s = now;
+			alive++;
+			continue;
 		}
-		alive += !t[k].ended;
+		g->ended = 1;
+		tracer_target_ended(tr, k);
+		fprintf(stderr, "redlat: pid %d ended; keeping what was gathered%s\n", g->proc.pid,
+			follow ? "; waiting for its restart (--follow)" : "");
 	}
 	return alive;
+}
+
+static void print_ports(FILE *f, const struct redis_proc *p)
+{
+	int i;
+
+	for (i = 0; i < p->nports; i++)
+		fprintf(f, "%s%d", i ? "," : " port ", p->ports[i]);
+}
+
+/* --follow: trace the restarts of the targets that ended (follow.h says
+ * which process is one). Returns the restarts now traced. */
+static int follow_restarts(struct tracer *tr, struct run_report *report)
+{
+	struct redis_proc procs[MAX_TARGETS];
+	struct follow_proc lost[MAX_INSTS], cand[MAX_TARGETS];
+	int lk[MAX_INSTS], match[MAX_INSTS];
+	int nlost = 0, ncand = 0, n, i, k, found = 0;
+	char err[512];
+
+	for (k = 0; k < tr->ntargets; k++) {
+		if (!tr->targets[k].ended || tr->targets[k].restart_seen)
+			continue;
+		lost[nlost] = (struct follow_proc){ &tr->targets[k].proc, tr->targets[k].seen_alive_s };
+		lk[nlost++] = k;
+	}
+	if (!nlost)
+		return 0;
+	n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < tr->ntargets && tr->targets[k].proc.pid != procs[i].pid; k++)
+			;
+		if (k == tr->ntargets)	/* not traced yet */
+			cand[ncand++] = (struct follow_proc){ &procs[i], procs_start_s(PROC_ROOT, procs[i].pid) };
+	}
+	follow_match(lost, nlost, cand, ncand, boottime_s(), match);
+	for (i = 0; i < nlost; i++) {
+		struct target *old = &tr->targets[lk[i]], g;
+
+		if (match[i] < 0)
+			continue;
+		old->restart_seen = 1;
+		memset(&g, 0, sizeof(g));
+		g.proc = *cand[match[i]].proc;
+		fprintf(stderr, "redlat: pid %d restarted pid %d (%s", g.proc.pid, old->proc.pid, g.proc.exe);
+		print_ports(stderr, &g.proc);
+		if (tr->ntargets >= MAX_INSTS) {
+			report->not_followed++;
+			fprintf(stderr, "); not traced: a run traces at most %d instances\n", MAX_INSTS);
+			continue;
+		}
+		if (target_analyze(&g, err, sizeof(err))) {
+			fprintf(stderr, "); not traced: %s\n", err);
+			continue;
+		}
+		g.restart_of = old->proc.pid;
+		g.since_wall = (double)time(NULL);
+		g.seen_alive_s = boottime_s();
+		g.majflt0 = memfacts_major_faults(PROC_ROOT, g.proc.pid);
+		if (tracer_add(tr, &g, err, sizeof(err))) {
+			fprintf(stderr, "); not traced: %s\n", err);
+			continue;
+		}
+		target_io_start(&tr->targets[tr->ntargets - 1]);
+		fprintf(stderr, "); tracing it\n");
+		found++;
+	}
+	return found;
 }
 
 /* The table of what happened since the last interval. */
 static void print_interval(struct tracer *tr, struct run_report *r, struct run_report *prev)
 {
-	static struct stall_mark marks[MAX_TARGETS];
+	static struct stall_mark marks[MAX_INSTS];
 	struct run_report delta = *r;
 	time_t now = time(NULL);
 
@@ -221,8 +301,9 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 }
 
 /* Memory facts for the doctor, read from /proc and /sys at the end of the
- * run; major faults counted since majflt0, read at its start. */
-static void read_memfacts(struct run_report *r, const struct target *t, const long long *majflt0)
+ * run; major faults counted since each target's majflt0, read when its
+ * tracing began. */
+static void read_memfacts(struct run_report *r, const struct target *t)
 {
 	size_t i;
 
@@ -234,7 +315,7 @@ static void read_memfacts(struct run_report *r, const struct target *t, const lo
 
 		in->anon_huge_bytes = t[i].ended ? -1 : memfacts_anon_huge(PROC_ROOT, in->pid);
 		in->swap_bytes = t[i].ended ? -1 : memfacts_swap(PROC_ROOT, in->pid);
-		in->major_faults = m >= 0 && majflt0[i] >= 0 ? m - majflt0[i] : -1;
+		in->major_faults = m >= 0 && t[i].majflt0 >= 0 ? m - t[i].majflt0 : -1;
 	}
 }
 
@@ -337,9 +418,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	FILE *svg = NULL;
 	double start, next_interval, next_alive, next_slice, slice_t0, next_publish;
-	long long majflt0[MAX_TARGETS];
 	char err[512];
-	int n, rc = 1, printed = 0;
+	int n, i, rc = 1, printed = 0, alive, waiting = 0;
 
 	switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
 	case 1:
@@ -371,12 +451,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int k = 0; k < n; k++)
-		majflt0[k] = memfacts_major_faults(PROC_ROOT, targets[k].proc.pid);
+		targets[k].majflt0 = memfacts_major_faults(PROC_ROOT, targets[k].proc.pid);
 	if (svg_open(&cfg, &svg)) {
 		serve_stop(srv);
 		free(targets);
 		return 1;
 	}
+	for (i = 0; i < n; i++)
+		targets[i].seen_alive_s = boottime_s();
 	memset(&cal, 0, sizeof(cal));
 	if (calib_run(&cal, err, sizeof(err))) {
 		die_line("%s", err);
@@ -387,6 +469,8 @@ int main(int argc, char **argv)
 		die_line("%s", err);
 		goto out;
 	}
+	free(targets);	/* the tracer has its own copy, with room for restarts */
+	targets = NULL;
 	stalls_clock_init();
 	if (cfg.events) {
 		tr.events_out = cfg.json ? stderr : stdout;
@@ -441,8 +525,15 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_alive) {
 			next_alive = now + 0.5e9;
-			if (!check_alive(targets, n))
+			alive = check_alive(&tr, cfg.follow);
+			if (cfg.follow)
+				alive += follow_restarts(&tr, &report);
+			if (!alive && !cfg.follow)
 				break;
+			if (!alive && !waiting)
+				fprintf(stderr, "redlat: no traced instance is running; waiting for a restart "
+					"(--follow)%s\n", cfg.duration_s ? "" : "; Ctrl-C to end");
+			waiting = !alive;
 		}
 		if (!cfg.exact && !cfg.stalls_only && windows_step(&win, &tr, &report, now, err, sizeof(err))) {
 			die_line("%s", err);
@@ -485,7 +576,7 @@ int main(int argc, char **argv)
 	else
 		tracer_collect(&tr, &report);
 	report.end_wall = stalls_wall(now_ns());
-	read_memfacts(&report, targets, majflt0);
+	read_memfacts(&report, tr.targets);
 	tracer_stall_stats(&tr, report.stall_stats);
 	tracer_detach(&tr);
 	tracer_stats(&tr, report.stats);

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "histo.h"
 #include "report.h"
 #include "stalls_user.h"
@@ -168,7 +169,15 @@ static void inst_title(FILE *f, const struct inst_report *in)
 	fprintf(f, "%s %s, pid %d", in->product, in->version, in->pid);
 	for (i = 0; i < in->nports; i++)
 		fprintf(f, "%s%d", i ? "," : ", port ", in->ports[i]);
-	fprintf(f, " (%s)%s\n", in->exe, in->ended ? ": the process ended during the run" : "");
+	fprintf(f, " (%s)", in->exe);
+	if (in->restart_of) {
+		time_t t = (time_t)in->since_wall;
+		char ts[16];
+
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+		fprintf(f, ", restart of pid %d, traced from %s", in->restart_of, ts);
+	}
+	fprintf(f, "%s\n", in->ended ? ": the process ended during the run" : "");
 }
 
 /* Execution times come from Redis's microsecond clock: 0 is a command that
@@ -234,27 +243,58 @@ static void render_mode(FILE *f, const struct run_report *r)
 		r->windows, r->budget * 100, r->scale, r->stats[STAT_CMD_HITS] + r->stats[STAT_PAIR_HITS]);
 }
 
-static void render_drops(FILE *f, const struct run_report *r)
+/* Everything counted but not recorded, in one line: bounded maps and the
+ * ring buffer never drop silently. Sampling is not here: the mode line says
+ * what a sampled run saw. */
+void render_drops(FILE *f, const struct run_report *r)
 {
-	static const struct { int stat; const char *what; } drops[] = {
-		{ STAT_DROP_HIST_FULL, "samples lost to a full histogram map" },
-		{ STAT_DROP_NAME, "commands whose name could not be read" },
-		{ STAT_DROP_PENDING, "response spans dropped (more commands in one reply than redlat tracks)" },
+	static const struct { int stall, stat; const char *what; } drops[] = {
+		{ 0, STAT_DROP_HIST_FULL, "command samples lost to a full histogram map" },
+		{ 0, STAT_DROP_NAME, "commands whose name could not be read" },
+		{ 0, STAT_DROP_PENDING, "response spans past the commands one write answers that redlat tracks" },
+		{ 0, STAT_DROP_FD_EVICTED, "response spans whose connection the LRU map evicted" },
+		{ 0, STAT_DROP_STATE_FULL, "reads or exec entries not tracked (in-flight map full)" },
+		{ 1, SST_LOST, "stall events lost to a full ring buffer (the histograms count them)" },
+		{ 1, SST_HIST_FULL, "stall samples lost to a full histogram map" },
+		{ 1, SST_CHILDREN_FULL, "fork children not followed (children map full)" },
+		{ 1, SST_INFLIGHT_FULL, "stalls not timed (in-flight map full)" },
+		{ 1, SST_THIEVES_FULL, "run-queue waits not charged to the task that had the CPU (map full)" },
 	};
+	const char *sep = "drops: ";
+	unsigned long long n;
 	size_t i;
 
-	static const struct { int stat; const char *what; } stall_drops[] = {
-		{ SST_LOST, "stall events lost to a full ring buffer (the histograms still count them)" },
-		{ SST_HIST_FULL, "stall samples lost to a full histogram map" },
-		{ SST_CHILDREN_FULL, "fork children not followed (children map full)" },
-	};
+	for (i = 0; i < ARRAY_SIZE(drops); i++) {
+		n = drops[i].stall ? r->stall_stats[drops[i].stat] : r->stats[drops[i].stat];
+		if (!n)
+			continue;
+		fprintf(f, "%s%llu %s", sep, n, drops[i].what);
+		sep = "; ";
+	}
+	n = run_not_kept(r);
+	if (n) {
+		fprintf(f, "%s%llu stall events not kept past %d an instance (the histograms count them)",
+			sep, n, MAX_STALL_EVENTS);
+		sep = "; ";
+	}
+	if (r->not_followed) {
+		fprintf(f, "%s%lu restarted instances not followed (at most %d a run)", sep,
+			r->not_followed, MAX_INSTS);
+		sep = "; ";
+	}
+	if (strcmp(sep, "drops: "))
+		fputs(".\n", f);
+}
 
-	for (i = 0; i < ARRAY_SIZE(drops); i++)
-		if (r->stats[drops[i].stat])
-			fprintf(f, "Dropped: %llu %s.\n", r->stats[drops[i].stat], drops[i].what);
-	for (i = 0; i < ARRAY_SIZE(stall_drops); i++)
-		if (r->stall_stats[stall_drops[i].stat])
-			fprintf(f, "Dropped: %llu %s.\n", r->stall_stats[stall_drops[i].stat], stall_drops[i].what);
+unsigned long long run_not_kept(const struct run_report *r)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < r->ninsts; i++)
+		if (r->insts[i].st)
+			n += r->insts[i].st->not_kept;
+	return n;
 }
 
 void render_text(FILE *f, const struct run_report *r, int all_histograms)

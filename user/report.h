@@ -38,6 +38,8 @@ struct inst_report {
 	int ports[MAX_PORTS];
 	int nports;
 	int ended;		/* the process went away during the run */
+	pid_t restart_of;	/* --follow: the ended instance this one restarted */
+	double since_wall;	/* --follow: traced from (unix time), 0 from the start */
 	char probes[256];	/* where it was probed, for the record */
 	char missing[256];	/* rare-event functions absent, and what that loses */
 	struct inst_stalls *st;	/* forks, fsyncs, ...: owned by the tracer */
@@ -81,6 +83,7 @@ struct run_report {
 	double scale;		/* estimated commands / sampled commands, for display */
 	unsigned long long stats[STAT_MAX];
 	unsigned long long stall_stats[SST_MAX];
+	unsigned long not_followed;	/* --follow: restarts past MAX_INSTS */
 	int stalls_only;
 	struct inst_report *insts;
 	size_t ninsts;
@@ -139,6 +142,11 @@ struct json_object;
 /* The doctor's lines (events with their figures) and advice, for JSON:
  * derived from the rest of the document, so --replay ignores it. */
 struct json_object *doctor_json(const struct run_report *r, const struct inst_report *in);
+/* One "drops: ..." line of what was counted but not recorded, if anything
+ * was. */
+void render_drops(FILE *f, const struct run_report *r);
+/* Stall events past MAX_STALL_EVENTS, over all instances. */
+unsigned long long run_not_kept(const struct run_report *r);
 /* The LATENCY DOCTOR-style section. */
 void render_doctor(FILE *f, const struct run_report *r, const struct inst_report *in);
 int render_json(FILE *f, const struct run_report *r);

@@ -291,9 +291,6 @@ void render_stalls(FILE *f, const struct run_report *r, const struct inst_report
 	render_forks(f, s);
 	render_syncs(f, s, r->threshold_ms);
 	render_slow_events(f, s, r->threshold_ms);
-	if (s->not_kept)
-		fprintf(f, "Not kept: %lu stall events past the first %d (the histograms count them all).\n",
-			s->not_kept, MAX_STALL_EVENTS);
 	if (in->missing[0])
 		fprintf(f, "Not probed (absent or never called in this build): %s.\n", in->missing);
 }

@@ -56,6 +56,14 @@ struct target {
 	int cycle_ret[CYCLE_MAX];
 	int ncycle[CYCLE_MAX];
 	int ended;
+	double seen_alive_s;	/* CLOCK_BOOTTIME when last seen alive (--follow) */
+	pid_t restart_of;	/* --follow: the ended target it restarts */
+	int restart_seen;	/* --follow: its restart was found (or refused) */
+	double since_wall;	/* --follow: traced from (unix time) */
+	long long majflt0;	/* major faults when its tracing began (memfacts) */
+	double io_base[2], io_last[2];	/* sampled mode: /proc counters (windows.c) */
+	dev_t bin_dev;		/* the binary's inode, at attach time */
+	ino_t bin_ino;
 	int site_fds[MAX_SITES];	/* perf events of the site probes, -1 when off */
 	struct bpf_link *links[2 * MAX_SKIP_PROCS];
 	int nlinks;

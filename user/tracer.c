@@ -16,10 +16,67 @@
 #include "procs.h"
 #include "stalls_user.h"
 #include "tracer.h"
+#include "util.h"
 
 #define MAX_TARGETS_DETACH 256
 
-int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
+/* Tests only: REDLAT_TEST_MAX_ENTRIES="map=N,..." shrinks maps (a ring
+ * buffer of one page, a histogram map of a few keys), so that a test can
+ * make redlat drop and check that it says so. */
+static int test_map_sizes(struct commands_bpf *s, char *err, size_t errlen)
+{
+	const char *env = getenv("REDLAT_TEST_MAX_ENTRIES");
+	char buf[256], *tok, *save = NULL, *eq;
+	struct bpf_map *m;
+	long n;
+
+	if (!env)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (eq)
+			*eq = 0;
+		m = bpf_object__find_map_by_name(s->obj, tok);
+		if (!eq || !m || parse_long(eq + 1, 1, 1L << 30, &n) || bpf_map__set_max_entries(m, (__u32)n)) {
+			snprintf(err, errlen, "REDLAT_TEST_MAX_ENTRIES: bad entry '%s': give MAP=N,... with maps "
+				 "of this program", tok);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Make target k known to the BPF side: its tgid in the mask and the
+ * per-instance maps, its fd class slot. */
+static int register_target(struct tracer *t, int k, char *err, size_t errlen)
+{
+	struct target *g = &t->targets[k];
+	__u32 tgid = (__u32)g->proc.pid;
+	struct inst_state st = { .flags = g->subcommands ? TARGET_SUBCOMMANDS : 0,
+				 .libc_fork = (__u32)g->has_libc_fork, .slot = (__u32)k };
+	struct loop_state ls = {};
+	int j;
+
+	for (j = 0; j < MAX_SITES; j++)
+		g->site_fds[j] = -1;
+	g->nlinks = 0;
+	memset(&t->stalls[k], 0, sizeof(t->stalls[k]));
+	t->stalls[k].pid = g->proc.pid;
+	t->stalls[k].have_fault_tp = t->have_fault_tp;
+	/* the programs read the mask without a lock; they or in children's
+	 * bits with atomics, and so does this */
+	__atomic_fetch_or(&t->skel->bss->tgid_mask, 1ULL << (tgid & 63), __ATOMIC_SEQ_CST);
+	if (bpf_map__update_elem(t->skel->maps.targets, &tgid, sizeof(tgid), &st, sizeof(st), BPF_ANY) ||
+	    bpf_map__update_elem(t->skel->maps.loops, &tgid, sizeof(tgid), &ls, sizeof(ls), BPF_ANY)) {
+		snprintf(err, errlen, "cannot register pid %d with the BPF programs: %s", g->proc.pid,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int tracer_open(struct tracer *t, const struct target *targets, int n, double pair_bias_ns,
 		double event_min_ns, int loops, char *err, size_t errlen)
 {
 	char name[CMD_NAME_LEN];
@@ -30,13 +87,20 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 	memset(t, 0, sizeof(*t));
 	t->event_min_ns = event_min_ns;
 	t->loops = loops;
-	t->targets = targets;
-	t->ntargets = n;
-	t->stalls = calloc(n, sizeof(*t->stalls));
-	if (!t->stalls) {
+	if (n > MAX_INSTS) {
+		snprintf(err, errlen, "at most %d instances", MAX_INSTS);
+		return -1;
+	}
+	/* room for restarts that --follow adds, so that nothing moves */
+	t->targets = calloc(MAX_INSTS, sizeof(*t->targets));
+	t->stalls = calloc(MAX_INSTS, sizeof(*t->stalls));
+	t->rare_links = calloc(MAX_INSTS * RARE_LINKS, sizeof(*t->rare_links));
+	if (!t->targets || !t->stalls || !t->rare_links) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	memcpy(t->targets, targets, n * sizeof(*targets));
+	t->ntargets = n;
 	/* the syscall programs: tp_btf twins (plain loads of pt_regs) where
 	 * the kernel takes them, else the raw_tp ones */
 	for (t->raw_syscalls = 0; t->raw_syscalls < 2; t->raw_syscalls++) {
@@ -50,8 +114,10 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 		s->rodata->pair_bias_ns = (__u64)pair_bias_ns;
 		s->rodata->event_min_ns = (__u64)event_min_ns;
 		s->data->loop_on = loops;
-		for (k = 0; k < n; k++)
-			s->bss->tgid_mask |= 1ULL << ((__u32)targets[k].proc.pid & 63);
+		if (test_map_sizes(s, err, errlen)) {
+			commands_bpf__destroy(s);
+			return -1;
+		}
 		bpf_program__set_autoload(s->progs.sys_enter_btf, !raw);
 		bpf_program__set_autoload(s->progs.sys_exit_btf, !raw);
 		bpf_program__set_autoload(s->progs.sys_enter, raw);
@@ -70,20 +136,9 @@ int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bia
 	}
 	if (!t->skel)
 		return -1;
-	for (k = 0; k < n; k++) {
-		__u32 tgid = (__u32)targets[k].proc.pid;
-		struct inst_state st = { .flags = targets[k].subcommands ? TARGET_SUBCOMMANDS : 0,
-					 .libc_fork = (__u32)targets[k].has_libc_fork, .slot = (__u32)k };
-		int j;
-
-		for (j = 0; j < MAX_SITES; j++)
-			targets[k].site_fds[j] = -1;
-		struct loop_state ls = {};
-
-		t->stalls[k].pid = targets[k].proc.pid;
-		bpf_map__update_elem(t->skel->maps.targets, &tgid, sizeof(tgid), &st, sizeof(st), BPF_ANY);
-		bpf_map__update_elem(t->skel->maps.loops, &tgid, sizeof(tgid), &ls, sizeof(ls), BPF_ANY);
-	}
+	for (k = 0; k < n; k++)
+		if (register_target(t, k, err, errlen))
+			return -1;
 	for (i = 0; container_commands[i]; i++) {
 		memset(name, 0, sizeof(name));
 		snprintf(name, sizeof(name), "%s", container_commands[i]);
@@ -184,11 +239,9 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 		if (t->targets[k].ended)
 			continue;
 		if (attach_target(t, &t->targets[k], err, errlen)) {
-			/* it exited since the last check: keep what it gave */
-			if (!procs_alive(PROC_ROOT, &t->targets[k].proc)) {
-				t->targets[k].ended = 1;
+			/* it exited since the last check, which will say so */
+			if (!procs_alive(PROC_ROOT, &t->targets[k].proc))
 				continue;
-			}
 			goto fail;
 		}
 	}
@@ -245,16 +298,19 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 		{ RARE_AOFRW, 1, s->progs.persist_entry, s->progs.persist_return, SK_AOF_REWRITE },
 		{ RARE_COW, 1, NULL, s->progs.cow_return, 0 },
 	};
-	struct stat st, other;
+	struct stat st;
 	int shared = 0, j, h;
 
 	if (stat(path, &st)) {
 		snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
 		return -1;
 	}
+	g->bin_dev = st.st_dev;
+	g->bin_ino = st.st_ino;
+	/* by the inode seen at attach time: an earlier target may have ended
+	 * (its /proc path gone) while its probes on the file stay */
 	for (j = 0; j < k; j++)
-		if (!stat(t->targets[j].proc.probe_path, &other) && other.st_dev == st.st_dev &&
-		    other.st_ino == st.st_ino)
+		if (t->targets[j].bin_dev == st.st_dev && t->targets[j].bin_ino == st.st_ino)
 			shared = 1;
 	for (h = 0; h < (int)(sizeof(hooks) / sizeof(hooks[0])); h++) {
 		pid_t pid = hooks[h].all ? -1 : g->proc.pid;
@@ -339,11 +395,6 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		t->ntp++;
 		t->have_fault_tp = 1;
 	}
-	t->rare_links = calloc(t->ntargets * 2 * (RARE_MAX + 1 + 4 * CYCLE_MAX), sizeof(*t->rare_links));
-	if (!t->rare_links) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	for (k = 0; k < t->ntargets; k++) {
 		t->stalls[k].have_fault_tp = t->have_fault_tp;
 		if (attach_rare(t, k, err, errlen))
@@ -355,6 +406,51 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errlen)
+{
+	int k = t->ntargets;
+
+	if (k >= MAX_INSTS) {
+		snprintf(err, errlen, "pid %d not traced: a run traces at most %d instances", g->proc.pid,
+			 MAX_INSTS);
+		return -1;
+	}
+	t->targets[k] = *g;
+	if (register_target(t, k, err, errlen))
+		return -1;
+	t->ntargets++;
+	if (attach_rare(t, k, err, errlen) || (t->attached && attach_target(t, &t->targets[k], err, errlen))) {
+		/* keep it: what its probes caught so far is its own */
+		tracer_target_ended(t, k);
+		t->targets[k].ended = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void tracer_target_ended(struct tracer *t, int k)
+{
+	struct target *g = &t->targets[k];
+	__u32 tgid = (__u32)g->proc.pid;
+	int i;
+
+	for (i = 0; i < g->nsites; i++) {
+		if (g->site_fds[i] >= 0)
+			close(g->site_fds[i]);
+		g->site_fds[i] = -1;
+	}
+	for (i = 0; i < g->nlinks; i++)
+		bpf_link__destroy(g->links[i]);
+	g->nlinks = 0;
+	/* A pid reused later must not pass for this instance. The pid's bit
+	 * stays in the mask: it only lets a lookup through. Its histograms,
+	 * keyed by tgid, stay for the report. */
+	bpf_map__delete_elem(t->skel->maps.targets, &tgid, sizeof(tgid), 0);
+	bpf_map__delete_elem(t->skel->maps.loops, &tgid, sizeof(tgid), 0);
+	bpf_map__delete_elem(t->skel->maps.cur_fd, &tgid, sizeof(tgid), 0);
+	bpf_map__delete_elem(t->skel->maps.fork_waits, &tgid, sizeof(tgid), 0);
 }
 
 void tracer_poll(struct tracer *t, int timeout_ms)
@@ -534,19 +630,24 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 
 	if (!h)
 		return -1;
-	if (!r->insts) {
-		r->insts = calloc(t->ntargets, sizeof(*r->insts));
-		if (!r->insts) {
+	if (r->ninsts < (size_t)t->ntargets) {
+		/* instances in target order; --follow appends restarts */
+		void *p = realloc(r->insts, t->ntargets * sizeof(*r->insts));
+
+		if (!p) {
 			free(h);
 			return -1;
 		}
-		r->ninsts = t->ntargets;
-		for (k = 0; k < t->ntargets; k++) {
+		r->insts = p;
+		memset(r->insts + r->ninsts, 0, (t->ntargets - r->ninsts) * sizeof(*r->insts));
+		for (k = (int)r->ninsts; k < t->ntargets; k++) {
 			struct inst_report *in = &r->insts[k];
 			struct target *g = &t->targets[k];
 			size_t len = 0;
 
 			in->pid = g->proc.pid;
+			in->restart_of = g->restart_of;
+			in->since_wall = g->since_wall;
 			snprintf(in->exe, sizeof(in->exe), "%s", g->proc.exe);
 			snprintf(in->version, sizeof(in->version), "%s", g->version);
 			snprintf(in->product, sizeof(in->product), "%s", g->product);
@@ -560,6 +661,7 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 						skip_slowlog_procs[g->skip_id[i]].proc);
 			snprintf(in->missing, sizeof(in->missing), "%s", g->rare_missing);
 		}
+		r->ninsts = t->ntargets;
 	}
 	collect_stalls(t);
 	for (k = 0; k < t->ntargets; k++) {
@@ -616,6 +718,8 @@ void tracer_close(struct tracer *t)
 			stalls_free(&t->stalls[i]);
 	free(t->stalls);
 	t->stalls = NULL;
+	free(t->targets);
+	t->targets = NULL;
 	commands_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

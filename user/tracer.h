@@ -9,6 +9,9 @@
 #include "target.h"
 
 #define MAX_TP_LINKS 8
+/* rare-event links of one target: entry and return of each hook, glibc's
+ * fork(), up to 4 probe pairs per cycle */
+#define RARE_LINKS (2 * (RARE_MAX + 1 + 4 * CYCLE_MAX))
 
 struct commands_bpf;
 struct ring_buffer;
@@ -16,7 +19,7 @@ struct inst_stalls;
 
 struct tracer {
 	struct commands_bpf *skel;
-	struct target *targets;
+	struct target *targets;	/* room for MAX_INSTS: --follow adds restarts */
 	int ntargets;
 	struct bpf_link *tp_links[MAX_TP_LINKS];
 	int ntp;
@@ -35,8 +38,14 @@ struct tracer {
 
 /* loops: the main thread's time accounting (event loop, run queue, cycles),
  * off with --stalls-only */
-int tracer_open(struct tracer *t, struct target *targets, int n, double pair_bias_ns,
+int tracer_open(struct tracer *t, const struct target *targets, int n, double pair_bias_ns,
 		double event_min_ns, int loops, char *err, size_t errlen);
+/* --follow: trace one more instance (a restart of the ended target
+ * restart_of), with the probes of the mode in force. 0, or -1 with err. */
+int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errlen);
+/* Target k ended: take its per-pid probes off and forget its pid in the
+ * BPF maps (what it gathered stays). */
+void tracer_target_ended(struct tracer *t, int k);
 /* Attach what stays on for the whole run: the syscall and scheduler
  * tracepoints and the rare-event uprobes (fork, rdbSave, ...). */
 int tracer_start(struct tracer *t, char *err, size_t errlen);

@@ -13,6 +13,7 @@ int parse_long(const char *s, long min, long max, long *out);
 int parse_double(const char *s, double min, double max, double *out);
 
 uint64_t now_ns(void);	/* CLOCK_MONOTONIC, the clock bpf_ktime_get_ns reads */
+double boottime_s(void);	/* CLOCK_BOOTTIME, the clock of /proc's start times */
 
 /* "812ns", "3.41us", "12.0ms", "1.52s": three significant figures. */
 const char *fmt_ns(double ns, char *buf, size_t len);

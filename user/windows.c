@@ -14,26 +14,51 @@
 #define WARMUP_NS 10e6
 #define TP_HIT_NS 400.0		/* a syscall tracepoint hit (0.15-0.55 us measured here) */
 
-/* A /proc figure summed over the targets still running. */
-static double sum_targets(const struct tracer *tr, double (*read)(const char *, pid_t))
+enum { IO_READS, IO_CPU };
+static double (*const io_read[2])(const char *, pid_t) = {
+	[IO_READS] = procs_reads, [IO_CPU] = procs_main_thread_cpu_ns,
+};
+
+/* A /proc counter summed over the targets. An ended target keeps its last
+ * value (a dead one reads 0), and a restart that --follow added counts from
+ * when it was added: a difference over a window never jumps when a target
+ * comes or goes. */
+static double sum_targets(struct tracer *tr, int which)
 {
-	double sum = 0;
+	double sum = 0, v;
 	int k;
 
-	for (k = 0; k < tr->ntargets; k++)
-		if (!tr->targets[k].ended)
-			sum += read(PROC_ROOT, tr->targets[k].proc.pid);
+	for (k = 0; k < tr->ntargets; k++) {
+		struct target *g = &tr->targets[k];
+
+		if (!g->ended) {
+			v = io_read[which](PROC_ROOT, g->proc.pid) - g->io_base[which];
+			if (v > g->io_last[which])	/* counters only grow */
+				g->io_last[which] = v;
+		}
+		sum += g->io_last[which];
+	}
 	return sum;
 }
 
-double targets_reads(const struct tracer *tr)
+void target_io_start(struct target *g)
 {
-	return sum_targets(tr, procs_reads);
+	int w;
+
+	for (w = IO_READS; w <= IO_CPU; w++) {
+		g->io_base[w] = io_read[w](PROC_ROOT, g->proc.pid);
+		g->io_last[w] = 0;
+	}
 }
 
-double targets_cpu_ns(const struct tracer *tr)
+double targets_reads(struct tracer *tr)
 {
-	return sum_targets(tr, procs_main_thread_cpu_ns);
+	return sum_targets(tr, IO_READS);
+}
+
+double targets_cpu_ns(struct tracer *tr)
+{
+	return sum_targets(tr, IO_CPU);
 }
 
 /* Probe hits so far, counting a pair as two hits, hits while detaching, and
@@ -123,7 +148,6 @@ int windows_step(struct windows *w, struct tracer *tr, struct run_report *r, dou
 		 * from Redis, and commands it preempts would count as slow. */
 		tracer_disable(tr);
 		window_spread(w, tr, r, now);
-		/* a target that ended mid-window drops out of the sums */
 		cpu = fmax(targets_cpu_ns(tr) - w->cpu0, 0);
 		reads = fmax(targets_reads(tr) - w->reads0, 0);
 		sampler_window(&w->smp, len);

@@ -38,8 +38,10 @@ int windows_recording(const struct windows *w);
 /* The run ends: account the window in progress. */
 void windows_finish(struct windows *w, struct tracer *tr, struct run_report *r, double now);
 
-/* read() calls and main-thread CPU time of the live targets so far. */
-double targets_reads(const struct tracer *tr);
-double targets_cpu_ns(const struct tracer *tr);
+/* read() calls and main-thread CPU time of the targets so far. */
+double targets_reads(struct tracer *tr);
+double targets_cpu_ns(struct tracer *tr);
+/* A target added during the run (--follow) counts from now. */
+void target_io_start(struct target *g);
 
 #endif

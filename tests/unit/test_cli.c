@@ -76,6 +76,7 @@ static void test_defaults(void **state)
 	assert_null(r->cfg.svg);
 	assert_int_equal(r->cfg.histograms, 0);
 	assert_int_equal(r->cfg.verbose, 0);
+	assert_int_equal(r->cfg.follow, 0);
 	assert_string_equal(r->err, "");
 	assert_string_equal(r->out, "");
 }
@@ -98,6 +99,29 @@ static void test_flags(void **state)
 	assert_true(r->cfg.duration_s == 30);
 	assert_true(r->cfg.budget_pct == 0.5);
 	assert_int_equal(r->cfg.exact, 0);
+}
+
+static void test_follow(void **state)
+{
+	struct run *r = parse("--follow", "-p", "1234", NULL);
+
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.follow, 1);
+	assert_int_equal(r->cfg.npids, 1);
+
+	/* short form, with the other modes, and without -p: every instance */
+	r = parse("-f", "--exact", "--json", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.follow, 1);
+	assert_int_equal(r->cfg.exact, 1);
+	r = parse("--stalls-only", "-f", "5", NULL);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->cfg.follow, 1);
+	assert_true(r->cfg.interval_s == 5);
+
+	assert_usage_error(parse("--follow=yes", NULL), "--follow");
+	r = parse("--help", NULL);
+	assert_non_null(strstr(r->out, "-f, --follow"));
 }
 
 static void test_pids(void **state)
@@ -410,6 +434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_too_many_pids),
 		cmocka_unit_test(test_bad_pid),

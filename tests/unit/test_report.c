@@ -971,6 +971,133 @@ static void test_render_json_sampled(void **state)
 	report_free(r);
 }
 
+static char *drops_text(const struct run_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	render_drops(f, r);
+	fclose(f);
+	return buf;
+}
+
+/* Every drop counter in one line, in a fixed order, only when one is not
+ * zero; JSON has them all. */
+static void test_drops(void **state)
+{
+	struct run_report *r = report_new(1);
+	struct inst_stalls st[2] = { { .not_kept = 5 }, { .not_kept = 2 } };
+	json_object *root, *stats;
+	char *buf = drops_text(r), *jbuf = NULL;
+	size_t jlen = 0;
+	FILE *f;
+
+	assert_string_equal(buf, "");	/* nothing dropped: no line */
+	free(buf);
+	r->stats[STAT_CMD_HITS] = 1000;	/* hits are no drop */
+	r->stats[STAT_LATE_HITS] = 7;
+	r->stall_stats[SST_EVENTS] = 50;
+	buf = drops_text(r);
+	assert_string_equal(buf, "");
+	free(buf);
+
+	r->stats[STAT_DROP_FD_EVICTED] = 3;
+	r->stall_stats[SST_LOST] = 12;
+	r->stall_stats[SST_THIEVES_FULL] = 1;
+	r->not_followed = 2;
+	buf = drops_text(r);
+	assert_string_equal(buf, "drops: 3 response spans whose connection the LRU map evicted; "
+			    "12 stall events lost to a full ring buffer (the histograms count them); "
+			    "1 run-queue waits not charged to the task that had the CPU (map full); "
+			    "2 restarted instances not followed (at most 64 a run).\n");
+	free(buf);
+
+	/* events past the per-instance cap, summed over instances */
+	r->insts = realloc(r->insts, 2 * sizeof(*r->insts));
+	assert_non_null(r->insts);
+	memset(&r->insts[1], 0, sizeof(r->insts[1]));
+	r->ninsts = 2;
+	r->insts[0].st = &st[0];
+	r->insts[1].st = &st[1];
+	memset(r->stats, 0, sizeof(r->stats));
+	memset(r->stall_stats, 0, sizeof(r->stall_stats));
+	r->not_followed = 0;
+	r->stats[STAT_DROP_HIST_FULL] = 4;
+	buf = drops_text(r);
+	assert_string_equal(buf, "drops: 4 command samples lost to a full histogram map; 7 stall events "
+			    "not kept past 100000 an instance (the histograms count them).\n");
+	free(buf);
+	assert_int_equal(run_not_kept(r), 7);
+
+	f = open_memstream(&jbuf, &jlen);
+	render_json(f, r);
+	fclose(f);
+	root = json_tokener_parse(jbuf);
+	assert_non_null(root);
+	stats = path(root, "stats");
+	assert_int_equal(json_object_get_int64(path(stats, "dropped_hist_full")), 4);
+	assert_int_equal(json_object_get_int64(path(stats, "stall_events_not_kept")), 7);
+	/* zero counters are there too */
+	assert_int_equal(json_object_get_int64(path(stats, "dropped_fd_evicted")), 0);
+	assert_int_equal(json_object_get_int64(path(stats, "dropped_state_full")), 0);
+	assert_int_equal(json_object_get_int64(path(stats, "stall_events_lost")), 0);
+	assert_int_equal(json_object_get_int64(path(stats, "stall_inflight_full")), 0);
+	assert_int_equal(json_object_get_int64(path(stats, "thieves_full")), 0);
+	assert_int_equal(json_object_get_int64(path(stats, "instances_not_followed")), 0);
+	assert_int_equal(json_object_object_length(stats), STAT_MAX + SST_MAX + 2);
+	json_object_put(root);
+	free(jbuf);
+	r->insts[0].st = r->insts[1].st = NULL;
+	report_free(r);
+}
+
+/* --follow: a restart is an instance of its own, marked as such. */
+static void test_restart_marked(void **state)
+{
+	struct run_report *r = report_new(1);
+	json_object *root, *a, *b;
+	char *buf = NULL, *text = NULL;
+	size_t len = 0, tlen = 0;
+	FILE *f;
+
+	r->insts = realloc(r->insts, 2 * sizeof(*r->insts));
+	assert_non_null(r->insts);
+	r->insts[1] = r->insts[0];
+	r->ninsts = 2;
+	r->insts[0].ended = 1;
+	r->insts[1].pid = 4343;
+	r->insts[1].restart_of = 4242;
+	r->insts[1].since_wall = 1700000000;
+	f = open_memstream(&text, &tlen);
+	render_text(f, r, 0);
+	fclose(f);
+	assert_non_null(strstr(text, "redis 7.0.15, pid 4242, port 6379 (/usr/bin/redis-server): the process "
+				     "ended during the run\n"));
+	assert_non_null(strstr(text, "redis 7.0.15, pid 4343, port 6379 (/usr/bin/redis-server), restart of "
+				     "pid 4242, traced from "));
+	f = open_memstream(&buf, &len);
+	render_json(f, r);
+	fclose(f);
+	root = json_tokener_parse(buf);
+	assert_non_null(root);
+	a = json_object_array_get_idx(path(root, "instances"), 0);
+	b = json_object_array_get_idx(path(root, "instances"), 1);
+	assert_true(json_object_get_boolean(path(a, "ended")));
+	assert_true(json_object_object_get_ex(a, "restart_of", NULL));
+	assert_null(path(a, "restart_of"));	/* null: not a restart */
+	assert_false(json_object_object_get_ex(a, "traced_since", NULL));
+	assert_false(json_object_get_boolean(path(b, "ended")));
+	assert_int_equal(json_object_get_int(path(b, "restart_of")), 4242);
+	assert_float_equal(json_object_get_double(path(b, "traced_since")), 1700000000, 0);
+	json_object_put(root);
+	free(buf);
+	free(text);
+	r->insts[1].cmds = NULL;	/* shared with insts[0] by the copy */
+	report_free(r);
+}
+
 static void test_is_fast_command(void **state)
 {
 	assert_int_equal(is_fast_command("get"), 1);
@@ -1036,6 +1163,8 @@ int main(void)
 		cmocka_unit_test(test_render_json),
 		cmocka_unit_test(test_render_json_sampled),
 		cmocka_unit_test(test_render_json_doctor_events),
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_restart_marked),
 		cmocka_unit_test(test_is_fast_command),
 		cmocka_unit_test(test_inst_sort),
 	};
