@@ -1,0 +1,84 @@
+#!/bin/bash
+# Drops are counted and shown, never silent. The test-only knob
+# REDLAT_TEST_MAX_ENTRIES shrinks redlat's maps so that they overflow:
+# - a ring buffer of one page under a flood of events (every event-loop
+#   iteration and command of 1 us or more is one): events are lost, the
+#   JSON counts them, every event sent reached the report, and the text
+#   report's drops: line says so;
+# - a histogram map of two keys under commands of four kinds, in exact
+#   mode: the samples that found no room are at least the commands missing
+#   from the report, by INFO commandstats.
+. "$(dirname "$0")/lib.sh"
+PORT=7341
+private_redis_binary
+start_redis $PORT
+PID=$REDIS_PID
+progs=
+
+load() {
+	redis-benchmark -p $PORT -n 50000 -P 16 -r 1000 -t set,get,incr,lpush -q >/dev/null \
+		|| fail "redis-benchmark failed"
+	sleep 1	# idle at the end: few events after redlat's last read
+}
+
+# 1. The ring buffer.
+export REDLAT_TEST_MAX_ENTRIES=stall_events=4096
+run_redlat "$TMP/rb.json" -p "$PID" --exact -t 0.001 --json
+progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
+load
+kill -INT "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/rb.json.err")"
+$PY - "$TMP/rb.json" <<'EOF' || fail "ring buffer drops not accounted for"
+import json, sys
+d = json.load(open(sys.argv[1]))
+st, inst = d["stats"], d["instances"][0]["stalls"]
+got = len(inst["events"]) + inst["events_not_kept"]
+print(f"  events sent {st['stall_events']}, lost {st['stall_events_lost']}, in the report {got}")
+assert st["stall_events_lost"] > 0, "nothing lost: the flood did not fill one page"
+assert got > 0
+# what was sent reached the report; a few may be sent after redlat's last read
+assert 0 <= st["stall_events"] - got <= 3, (st["stall_events"], got)
+assert st["stall_events_not_kept"] == inst["events_not_kept"]
+EOF
+run_redlat "$TMP/rb.txt" -p "$PID" --exact -t 0.001
+progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
+load
+kill -INT "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/rb.txt.err")"
+grep -qE "^drops: .*[0-9]+ stall events lost to a full ring buffer" "$TMP/rb.txt" \
+	|| fail "the text report has no drops: line for the lost events"
+note "ring buffer of one page: $(grep -o '[0-9]* stall events lost[^;.]*' "$TMP/rb.txt")"
+
+# 2. The histogram map.
+export REDLAT_TEST_MAX_ENTRIES=hists=2
+redis-cli -p $PORT info commandstats >"$TMP/before"
+run_redlat "$TMP/h.json" -p "$PID" --exact --json
+progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
+load
+kill -INT "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/h.json.err")"
+redis-cli -p $PORT info commandstats >"$TMP/after"
+$PY - "$TMP/before" "$TMP/after" "$TMP/h.json" <<'EOF' || fail "histogram map drops not accounted for"
+import json, sys
+def calls(path):
+    n = 0
+    for line in open(path):
+        if line.startswith("cmdstat_"):
+            n += int(line.split("calls=")[1].split(",")[0])
+    return n
+# less the INFO that took the first snapshot
+ran = calls(sys.argv[2]) - calls(sys.argv[1]) - 1
+d = json.load(open(sys.argv[3]))
+seen = sum(c["execution"]["count"] for c in d["instances"][0]["commands"])
+dropped = d["stats"]["dropped_hist_full"]
+print(f"  commands {ran}, in the report {seen}, samples dropped {dropped}")
+assert seen < ran, "two keys held every command"
+assert dropped >= ran - seen, "commands missing without a count"
+EOF
+note "histogram map of two keys: every missing command counted"
+unset REDLAT_TEST_MAX_ENTRIES
+REDLAT_TEST_MAX_ENTRIES=nosuchmap=3 "$REDLAT" -p "$PID" -d 1 >/dev/null 2>"$TMP/bad.err" \
+	&& fail "a bad REDLAT_TEST_MAX_ENTRIES was accepted"
+grep -q "REDLAT_TEST_MAX_ENTRIES: bad entry 'nosuchmap'" "$TMP/bad.err" || fail "no clear error: $(cat "$TMP/bad.err")"
+assert_text_restored "$PID"
+assert_progs_gone "$progs" "after the runs"
