@@ -417,7 +417,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
 	FILE *svg = NULL;
-	double start, next_interval, next_alive, next_slice, slice_t0, next_publish;
+	double start, next_interval, next_alive, next_slice, slice_t0, next_publish, next_tidy;
 	char err[512];
 	int n, i, rc = 1, printed = 0, alive, waiting = 0;
 
@@ -501,6 +501,7 @@ int main(int argc, char **argv)
 		windows_start(&win, &tr, report.budget, cal.hit_ns, verbose, start);
 	next_interval = start + cfg.interval_s * 1e9;
 	next_alive = start + 0.5e9;
+	next_tidy = start + 5e9;
 	next_slice = start + 1e9;
 	slice_t0 = stalls_wall((__u64)start);
 	next_publish = start + 1e9;
@@ -534,6 +535,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "redlat: no traced instance is running; waiting for a restart "
 					"(--follow)%s\n", cfg.duration_s ? "" : "; Ctrl-C to end");
 			waiting = !alive;
+		}
+		if (now >= next_tidy) {
+			next_tidy = now + 5e9;
+			tracer_tidy(&tr);
 		}
 		if (!cfg.exact && !cfg.stalls_only && windows_step(&win, &tr, &report, now, err, sizeof(err))) {
 			die_line("%s", err);

@@ -207,18 +207,49 @@ static int by_ns(const void *a, const void *b)
 
 void stalls_set_thieves(struct inst_stalls *s, const struct thief *t, size_t n)
 {
+	size_t i, all = n + s->ngone;
+
 	free(s->thieves);
-	s->thieves = n ? malloc(n * sizeof(*t)) : NULL;
-	s->nthieves = s->thieves ? n : 0;
+	s->thieves = all ? malloc(all * sizeof(*t)) : NULL;
+	s->nthieves = s->thieves ? all : 0;
 	if (!s->thieves)
 		return;
-	memcpy(s->thieves, t, n * sizeof(*t));
-	qsort(s->thieves, n, sizeof(*t), by_ns);
+	if (n)
+		memcpy(s->thieves, t, n * sizeof(*t));
+	for (i = 0; i < s->ngone; i++)
+		s->thieves[n + i] = s->gone[i].t;
+	qsort(s->thieves, all, sizeof(*t), by_ns);
+}
+
+void stalls_thief_gone(struct inst_stalls *s, const struct thief *t)
+{
+	struct gone_thief *g = NULL;
+	size_t i;
+
+	for (i = 0; i < s->ngone && !g; i++)
+		if (!strncmp(s->gone[i].t.comm, t->comm, sizeof(t->comm)))
+			g = &s->gone[i];
+	if (!g) {
+		void *p = realloc(s->gone, (s->ngone + 1) * sizeof(*s->gone));
+
+		if (!p)
+			return;
+		s->gone = p;
+		g = &s->gone[s->ngone++];
+		memset(g, 0, sizeof(*g));
+		memcpy(g->t.comm, t->comm, sizeof(g->t.comm));
+	}
+	g->t.ns += t->ns;
+	if (t->ns > g->top) {
+		g->top = t->ns;
+		g->t.pid = t->pid;
+	}
 }
 
 void stalls_free(struct inst_stalls *s)
 {
 	free(s->thieves);
+	free(s->gone);
 	free(s->forks);
 	free(s->events);
 	free(s->hists);

@@ -59,6 +59,13 @@ struct thief {
 	double ns;
 };
 
+/* Tasks that exited, folded by comm: the pid is the one that took the
+ * most of it (top). */
+struct gone_thief {
+	struct thief t;
+	double top;
+};
+
 struct stall_hist {
 	struct stall_key key;
 	struct hist h;
@@ -78,10 +85,15 @@ struct inst_stalls {
 	int have_fault_tp;	/* page_fault_user attached */
 	struct thief *thieves;	/* most time first */
 	size_t nthieves;
+	struct gone_thief *gone;	/* taken out of the BPF map (exited) */
+	size_t ngone;
 };
 
-/* Set the thieves of an instance (replacing them), sorted. */
+/* Set the thieves of an instance: the n live ones given, replacing the
+ * last set, and those that exited (stalls_thief_gone); most time first. */
 void stalls_set_thieves(struct inst_stalls *s, const struct thief *t, size_t n);
+/* A thief that exited: its time is kept, folded with others of its comm. */
+void stalls_thief_gone(struct inst_stalls *s, const struct thief *t);
 /* One line for a stall event, as --events streams them. */
 void stall_event_line(FILE *f, const struct stall_rec *e, pid_t inst);
 /* The event's name: Redis's latency event name, or the command's. */

@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,7 +488,11 @@ void tracer_stall_stats(struct tracer *t, unsigned long long *stats)
 	percpu_sum(bpf_map__fd(t->skel->maps.stall_stats), SST_MAX, stats);
 }
 
-/* Who had the CPU while each instance's main thread waited for it. */
+/* Who had the CPU while each instance's main thread waited for it. Past
+ * half the map, tasks that have exited go from the map to user space
+ * (folded by comm): on a busy host short-lived processes filled the 1024
+ * entries within minutes of the soak (tools/soak), and every task after
+ * that went unnamed. */
 static void collect_thieves(struct tracer *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.thieves), k;
@@ -521,10 +526,19 @@ static void collect_thieves(struct tracer *t)
 		all[n].comm[sizeof(all[n].comm) - 1] = 0;
 		n++;
 	}
+	for (i = 0; n > bpf_map__max_entries(t->skel->maps.thieves) / 2 && i < n; i++) {
+		if (!kill(all[i].pid, 0) || errno != ESRCH || bpf_map_lookup_and_delete_elem(fd, &keys[i], &ns))
+			continue;
+		all[i].ns = (double)ns;	/* it may have grown since it was read */
+		for (k = 0; k < t->ntargets; k++)
+			if (keys[i].tgid == (__u32)t->targets[k].proc.pid)
+				stalls_thief_gone(&t->stalls[k], &all[i]);
+		keys[i].tgid = 0;	/* not live any more */
+	}
 	mine = n ? calloc(n, sizeof(*mine)) : NULL;
 	for (k = 0; k < t->ntargets; k++) {
 		for (i = 0, m = 0; mine && i < n; i++)
-			if (keys[i].tgid == (__u32)t->targets[k].proc.pid)
+			if (keys[i].tgid && keys[i].tgid == (__u32)t->targets[k].proc.pid)
 				mine[m++] = all[i];
 		stalls_set_thieves(&t->stalls[k], mine, m);
 	}
@@ -691,6 +705,11 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 	}
 	free(h);
 	return 0;
+}
+
+void tracer_tidy(struct tracer *t)
+{
+	collect_thieves(t);
 }
 
 void tracer_stats(struct tracer *t, unsigned long long *stats)

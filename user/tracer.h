@@ -68,6 +68,9 @@ void tracer_stats(struct tracer *t, unsigned long long *stats);
 /* Does the kernel let this thread read the maps with the capabilities it
  * has now? */
 int tracer_maps_readable(struct tracer *t);
+/* Every few seconds, in every mode: moves the thieves of tasks that have
+ * exited out of the BPF map before it fills. */
+void tracer_tidy(struct tracer *t);
 void tracer_close(struct tracer *t);
 
 #endif

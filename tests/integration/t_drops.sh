@@ -40,6 +40,9 @@ assert got > 0
 assert 0 <= st["stall_events"] - got <= 3, (st["stall_events"], got)
 assert st["stall_events_not_kept"] == inst["events_not_kept"]
 EOF
+check_report_json "$TMP/rb.json"
+grep -qE "^drops: .*stall events lost to a full ring buffer" "$TMP/rb.json.replayed" \
+	|| fail "--replay lost the drops: line"
 run_redlat "$TMP/rb.txt" -p "$PID" --exact -t 0.001
 progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
 load
@@ -75,6 +78,7 @@ print(f"  commands {ran}, in the report {seen}, samples dropped {dropped}")
 assert seen < ran, "two keys held every command"
 assert dropped >= ran - seen, "commands missing without a count"
 EOF
+check_report_json "$TMP/h.json"
 note "histogram map of two keys: every missing command counted"
 unset REDLAT_TEST_MAX_ENTRIES
 REDLAT_TEST_MAX_ENTRIES=nosuchmap=3 "$REDLAT" -p "$PID" -d 1 >/dev/null 2>"$TMP/bad.err" \

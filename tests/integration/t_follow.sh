@@ -62,6 +62,8 @@ got = [(i["pid"], i["ended"], i["restart_of"]) for i in d["instances"]]
 assert got == [(a, True, None), (b, False, a)], got
 assert d["instances"][1]["traced_since"] > 0
 EOF
+check_report_json "$TMP/f.json"
+grep -q "restart of pid $A, traced from" "$TMP/f.json.replayed" || fail "--replay lost the restart's mark"
 $PY "$ROOT/tests/integration/compare.py" counts "$TMP/a.before" "$TMP/a.after" "$TMP/f.json" "$A" 1 \
 	|| fail "the first instance's counts disagree with its INFO commandstats"
 $PY "$ROOT/tests/integration/compare.py" counts "$TMP/b.before" "$TMP/b.after" "$TMP/f.json" "$B" 2 \

@@ -62,6 +62,7 @@ d = json.load(open(sys.argv[1]))
 ended = {i["pid"]: i["ended"] for i in d["instances"]}
 assert ended == {int(sys.argv[2]): True, int(sys.argv[3]): False}, ended
 EOF
+check_report_json "$TMP/bc.json"
 $PY "$ROOT/tests/integration/compare.py" counts "$TMP/b.before" "$TMP/b.after" "$TMP/bc.json" "$B" 1 \
 	|| fail "the killed instance's counts disagree with its last INFO commandstats"
 $PY "$ROOT/tests/integration/compare.py" counts "$TMP/c.before" "$TMP/c.after" "$TMP/bc.json" "$C" 0 \

@@ -350,6 +350,7 @@ static void test_replay(void **state)
 	assert_usage_error(parse("--exact", "--replay", "a.json", NULL), "'--exact' applies only");
 	assert_usage_error(parse("--replay", "a.json", "-t", "5", NULL), "'--threshold' applies only");
 	assert_usage_error(parse("--replay", "a.json", "--stalls-only", NULL), "'--stalls-only' applies");
+	assert_usage_error(parse("--replay", "a.json", "--follow", NULL), "'--follow' applies only");
 	assert_usage_error(parse("--replay", "a.json", "5", NULL), "'5' applies only to a live run");
 }
 

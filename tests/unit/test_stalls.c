@@ -301,6 +301,34 @@ static void test_stall_lines(void **state)
 	stalls_free(&s);
 }
 
+/* Thieves that exited leave the BPF map but keep their time, folded by
+ * comm under the pid that took the most; live ones are replaced at each
+ * set, exited ones stay. */
+static void test_thieves_gone(void **state)
+{
+	struct inst_stalls s = { .pid = 100 };
+	struct thief live[1] = { { 50, "redis-benchmark", 5e6 } };
+	struct thief g1 = { 61, "cc1", 2e6 }, g2 = { 62, "cc1", 3e6 }, g3 = { 63, "sh", 1e6 };
+
+	(void)state;
+	stalls_thief_gone(&s, &g1);
+	stalls_thief_gone(&s, &g2);
+	stalls_thief_gone(&s, &g3);
+	assert_int_equal(s.ngone, 2);
+	stalls_set_thieves(&s, live, 1);
+	assert_int_equal(s.nthieves, 3);
+	assert_string_equal(s.thieves[0].comm, "redis-benchmark");
+	assert_string_equal(s.thieves[1].comm, "cc1");
+	assert_int_equal(s.thieves[1].pid, 62);	/* it took 3 of the 5 ms */
+	assert_true(s.thieves[1].ns == 5e6);
+	assert_string_equal(s.thieves[2].comm, "sh");
+	/* the next set: the live one gone from the map, the exited ones kept */
+	stalls_set_thieves(&s, NULL, 0);
+	assert_int_equal(s.nthieves, 2);
+	assert_string_equal(s.thieves[0].comm, "cc1");
+	stalls_free(&s);
+}
+
 /* A slow iteration waiting behind a neighbour: its breakdown, the main
  * thread's section and the doctor's run-queue line name the neighbour. */
 static void test_loop_and_runqueue(void **state)
@@ -409,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_doctor_quiet),
 		cmocka_unit_test(test_stall_lines),
 		cmocka_unit_test(test_loop_and_runqueue),
+		cmocka_unit_test(test_thieves_gone),
 		cmocka_unit_test(test_expire_cycle),
 	};
 
