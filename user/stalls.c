@@ -54,7 +54,11 @@ static void keep_event(struct inst_stalls *s, const struct stall_event *e)
 		return;
 	}
 	if (s->nevents == s->capevents) {
-		size_t cap = s->capevents ? 2 * s->capevents : 64;
+		/* All the room at once (18 MB of address space): pages are backed
+		 * only as events fill them, and the array never moves. Doubling
+		 * it left each old copy in the heap: the soak's RSS jumped 1.4 MB
+		 * at 8192 events. */
+		size_t cap = s->capevents ? 2 * s->capevents : MAX_STALL_EVENTS;
 		void *p = realloc(s->events, cap * sizeof(*s->events));
 
 		if (!p) {
