@@ -57,7 +57,8 @@ static void die_line(const char *fmt, ...)
 }
 
 /* Once attached, redlat gives up what it no longer needs. Sampled mode
- * attaches its uprobes again every window: it keeps CAP_SYS_ADMIN, and
+ * attaches its uprobes again every window, and --follow attaches them to
+ * each restart (reading its binary first): they keep CAP_SYS_ADMIN, and
  * CAP_DAC_READ_SEARCH for the binary's path, looked up again each time
  * through directories that may be closed to other users. Every
  * mode keeps CAP_SYS_PTRACE, to see that a target is still there (its
@@ -69,7 +70,7 @@ static void drop_privileges(const struct config *cfg, struct tracer *tr)
 {
 	uint64_t keep = PRIV(CAP_SYS_PTRACE);
 
-	if (!cfg->exact && !cfg->stalls_only)
+	if ((!cfg->exact && !cfg->stalls_only) || cfg->follow)
 		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_DAC_READ_SEARCH);
 	else if (privs_keep(keep, 1) || !tracer_maps_readable(tr))
 		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_BPF);
