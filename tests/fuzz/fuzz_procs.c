@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (next)
 			*next++ = 0;
 		(void)procs_parse_stat(line, comm, sizeof(comm), &state, &ppid);
+		(void)procs_parse_start(line);
 		(void)procs_parse_tcp_listen(line, &port, &inode);
 		(void)procs_parse_socket_link(line, &inode);
 		(void)procs_parse_maps_libc(line, file, sizeof(file));

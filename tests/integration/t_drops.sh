@@ -10,10 +10,9 @@
 #   from the report, by INFO commandstats.
 . "$(dirname "$0")/lib.sh"
 PORT=7341
-private_redis_binary
+private_binary
 start_redis $PORT
 PID=$REDIS_PID
-progs=
 
 load() {
 	redis-benchmark -p $PORT -n 50000 -P 16 -r 1000 -t set,get,incr,lpush -q >/dev/null \
@@ -24,7 +23,7 @@ load() {
 # 1. The ring buffer.
 export REDLAT_TEST_MAX_ENTRIES=stall_events=4096
 run_redlat "$TMP/rb.json" -p "$PID" --exact -t 0.001 --json
-progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
+record_ids "$REDLAT_PID" "$TMP/ids.1"
 load
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/rb.json.err")"
@@ -44,7 +43,7 @@ check_report_json "$TMP/rb.json"
 grep -qE "^drops: .*stall events lost to a full ring buffer" "$TMP/rb.json.replayed" \
 	|| fail "--replay lost the drops: line"
 run_redlat "$TMP/rb.txt" -p "$PID" --exact -t 0.001
-progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
+record_ids "$REDLAT_PID" "$TMP/ids.2"
 load
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/rb.txt.err")"
@@ -56,7 +55,7 @@ note "ring buffer of one page: $(grep -o '[0-9]* stall events lost[^;.]*' "$TMP/
 export REDLAT_TEST_MAX_ENTRIES=hists=2
 redis-cli -p $PORT info commandstats >"$TMP/before"
 run_redlat "$TMP/h.json" -p "$PID" --exact --json
-progs="$progs $(redlat_prog_ids "$REDLAT_PID")"
+record_ids "$REDLAT_PID" "$TMP/ids.3"
 load
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/h.json.err")"
@@ -85,4 +84,4 @@ REDLAT_TEST_MAX_ENTRIES=nosuchmap=3 "$REDLAT" -p "$PID" -d 1 >/dev/null 2>"$TMP/
 	&& fail "a bad REDLAT_TEST_MAX_ENTRIES was accepted"
 grep -q "REDLAT_TEST_MAX_ENTRIES: bad entry 'nosuchmap'" "$TMP/bad.err" || fail "no clear error: $(cat "$TMP/bad.err")"
 assert_text_restored "$PID"
-assert_progs_gone "$progs" "after the runs"
+for f in "$TMP"/ids.*; do assert_ids_gone "$f" "redlat's programs or links left after the runs"; done

@@ -133,6 +133,18 @@ static void test_same_exe(void **state)
 	assert_false(follow_same_exe("/usr/bin/redis", EXE));
 }
 
+/* starttime is field 22, counted after a comm that may hold ") (" */
+static void test_parse_start(void **state)
+{
+	assert_true(procs_parse_start("42 (redis-server) S 1 42 42 0 -1 4194560 120 0 0 0 5 3 0 0 20 0 "
+				      "5 0 123456 100 200 18446744073709551615") == 123456);
+	assert_true(procs_parse_start("42 (a) (b) S 1 42 42 0 -1 4194560 120 0 0 0 5 3 0 0 20 0 "
+				      "5 0 777 100") == 777);
+	assert_true(procs_parse_start("42 (x) S 1 42 42 0") < 0);	/* cut short */
+	assert_true(procs_parse_start("42 (x)") < 0);
+	assert_true(procs_parse_start("no parenthesis") < 0);
+}
+
 /* /proc's start time of this very process: after boot, before now, and in
  * the same clock as boottime_s(). */
 static void test_start_time_self(void **state)
@@ -154,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_no_port_instance),
 		cmocka_unit_test(test_two_lost),
 		cmocka_unit_test(test_same_exe),
+		cmocka_unit_test(test_parse_start),
 		cmocka_unit_test(test_start_time_self),
 	};
 
