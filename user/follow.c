@@ -51,7 +51,7 @@ void follow_match(const struct follow_proc *lost, int nlost, const struct follow
 				if (pass == 0 && !shares_port(l, c->proc))
 					continue;
 				if (pass == 1 && (!follow_same_exe(l->exe, c->proc->exe) ||
-						  (l->nports && now_s - c->t_s < FOLLOW_BIND_S)))
+						  now_s - c->t_s < (l->nports ? FOLLOW_BIND_S : FOLLOW_SETTLE_S)))
 					continue;
 				if (match[i] < 0 || c->t_s < cand[match[i]].t_s)
 					match[i] = j;

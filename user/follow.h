@@ -9,6 +9,9 @@
 /* A restart has bound its ports by this age: Redis listens before it loads
  * its data. A younger process without them may still be starting. */
 #define FOLLOW_BIND_S 2.0
+/* Younger than this, a process may not have mapped its C library yet
+ * (redlat probes its fork()): a match by executable waits so long. */
+#define FOLLOW_SETTLE_S 0.5
 
 struct follow_proc {
 	const struct redis_proc *proc;
@@ -21,8 +24,8 @@ struct follow_proc {
  * that restarts it, or -1. A candidate counts only if it started after the
  * instance was last seen alive. It restarts the instance whose port it
  * listens on; failing that, one that ran the same executable, once it is
- * FOLLOW_BIND_S old without that instance's ports (or at once when that
- * instance had none). Port matches come first; among several candidates
+ * FOLLOW_BIND_S old without that instance's ports (FOLLOW_SETTLE_S when
+ * that instance had none). Port matches come first; among several candidates
  * of the same executable, the first started wins; a candidate restarts one
  * instance at most. */
 void follow_match(const struct follow_proc *lost, int nlost, const struct follow_proc *cand, int ncand,

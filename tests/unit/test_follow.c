@@ -88,15 +88,19 @@ static void test_binary_fallback(void **state)
 
 static void test_no_port_instance(void **state)
 {
-	/* a unix-socket-only instance: the binary matches at once, the first
-	 * started wins */
+	/* a unix-socket-only instance: the binary matches once the process is
+	 * FOLLOW_SETTLE_S old, the first started wins */
 	struct redis_proc lost = proc(10, EXE, 0);
 	struct redis_proc c[] = { proc(21, EXE, 0), proc(20, EXE " (deleted)", 0), proc(22, EXE, 0) };
-	double start[] = { 109.5, 109.2, 109.8 };
+	double start[] = { 109.3, 109.2, 109.9 };
 	int m;
 
 	match1(&lost, c, start, 3, &m);
 	assert_int_equal(m, 1);
+	/* all too young: wait */
+	start[0] = start[1] = 109.9;
+	match1(&lost, c, start, 3, &m);
+	assert_int_equal(m, -1);
 }
 
 static void test_two_lost(void **state)
