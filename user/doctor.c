@@ -17,7 +17,7 @@
 /* The lines, in the order they are printed. Cycles take CYCLE_MAX lines. */
 enum {
 	D_COMMAND, D_FAST, D_FORK, D_FSYNC_ALWAYS, D_AOF_PENDING, D_AOF_CHILD, D_AOF_ALONE,
-	D_MAIN_SYNC, D_CYCLE, D_LOOP = D_CYCLE + CYCLE_MAX, D_RUNQ, D_SLEEP, D_BLOCK, D_FAULTS, D_MAX
+	D_MAIN_SYNC, D_SAVE, D_CYCLE, D_LOOP = D_CYCLE + CYCLE_MAX, D_RUNQ, D_SLEEP, D_BLOCK, D_FAULTS, D_MAX
 };
 
 static const char *line_name(int d)
@@ -33,6 +33,7 @@ static const char *line_name(int d)
 	case D_FSYNC_ALWAYS: return "aof-fsync-always";
 	/* redlat's own: Redis has no event for these */
 	case D_MAIN_SYNC: return "main-thread-fsync";
+	case D_SAVE: return "main-thread-save";	/* rdbSave in the server: SAVE, a shutdown */
 	case D_LOOP: return "event-loop";
 	case D_RUNQ: return "run-queue";
 	case D_SLEEP: return offcpu_event(OFF_SLEEP);
@@ -168,6 +169,8 @@ static int event_line(const struct stall_rec *e)
 		return e->fclass == FC_AOF ? D_FSYNC_ALWAYS : D_MAIN_SYNC;
 	case SK_AOF_WRITE:
 		return e->klass < AW_MAX ? D_AOF_PENDING + e->klass : -1;
+	case SK_RDB_SAVE:	/* in the server itself, not a child: the event loop stops */
+		return e->role == ROLE_MAIN ? D_SAVE : -1;
 	case SK_CYCLE:
 		return e->klass < CYCLE_MAX ? D_CYCLE + e->klass : -1;
 	case SK_LOOP:
@@ -475,6 +478,12 @@ static void advise_disk(struct doctor *d, FILE *f)
 		       "rewrite starts and ends, and SAVE syncs the RDB there. A faster disk shortens them; "
 		       "BGSAVE instead of SAVE avoids the latter.\n", l->own, plural(l->own),
 		       fmt_ns(d->thr, b[0], 24), l->worst, fmt_ns(l->own_max, b[1], 24));
+	l = &d->line[D_SAVE];
+	if (l->n)
+		advise(d, f, "Redis wrote its RDB on the main thread %zu time%s (rdbSave, worst %s): SAVE, "
+		       "or FLUSHALL/SHUTDOWN saving, blocks every client until the file is on disk. Use "
+		       "BGSAVE, which forks and writes in the child.\n", l->n, plural(l->n),
+		       fmt_ns(l->max, b[0], 24));
 }
 
 static void advise_cycles(struct doctor *d, FILE *f)

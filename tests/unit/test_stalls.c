@@ -171,6 +171,36 @@ static char *render(void (*fn)(FILE *, const struct run_report *, const struct i
 	return buf;
 }
 
+/* rdbSave in the server (SAVE) is a stall of its own with its advice; in a
+ * fork child it is not. */
+static void test_doctor_save(void **state)
+{
+	struct run_report r = { .stalls_only = 1, .threshold_ms = 10, .duration_s = 5 };
+	struct inst_report in = { .pid = 100 };
+	struct inst_stalls s = { .pid = 100 };
+	struct stall_event e = ev(SK_RDB_SAVE, 100, 5, 300000000);
+	char *out;
+
+	(void)state;
+	r.insts = &in;
+	r.ninsts = 1;
+	in.st = &s;
+	e.role = ROLE_CHILD;
+	stalls_add_event(&s, &e);
+	out = render(render_doctor, &r);
+	assert_null(strstr(out, "main-thread-save"));
+	assert_null(strstr(out, "Use BGSAVE"));
+	free(out);
+	e.role = ROLE_MAIN;
+	stalls_add_event(&s, &e);
+	out = render(render_doctor, &r);
+	assert_non_null(strstr(out, "1. main-thread-save: 1 latency spikes (average 300ms"));
+	assert_non_null(strstr(out, "on the main thread 1 time (rdbSave, worst 300ms)"));
+	assert_non_null(strstr(out, "Use BGSAVE"));
+	free(out);
+	stalls_free(&s);
+}
+
 /* A slow disk under everysec: a write that waited behind the bio fsync, and
  * a poor fork: the doctor names them under Redis's events, with advice. */
 static void test_render_and_doctor(void **state)
@@ -439,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_loop_and_runqueue),
 		cmocka_unit_test(test_thieves_gone),
 		cmocka_unit_test(test_expire_cycle),
+		cmocka_unit_test(test_doctor_save),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
