@@ -490,7 +490,7 @@ int main(int argc, char **argv)
 	report.budget = cfg.budget_pct / 100;
 	if (tracer_start(&tr, err, sizeof(err)) ||
 	    (!cfg.stalls_only && tracer_attach(&tr, err, sizeof(err)))) {
-		die_line("%s", started_up(targets, n, err));
+		die_line("%s", started_up(tr.targets, tr.ntargets, err));
 		goto out;
 	}
 	drop_privileges(&cfg, &tr);
