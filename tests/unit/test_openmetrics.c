@@ -16,6 +16,7 @@
 #include "report.h"
 #include "stalls_user.h"
 #include "stall_ev.h"
+#include "report_fixture.h"
 
 /* ---- a checker of the exposition ---- */
 
@@ -280,30 +281,8 @@ static int check_exposition(const char *text, int om)
 
 /* ---- reports to render ---- */
 
-static struct run_report *report_new(int exact)
-{
-	struct run_report *r = calloc(1, sizeof(*r));
-	struct inst_report *in;
-
-	assert_non_null(r);
-	r->exact = exact;
-	r->duration_s = 12.5;
-	r->threshold_ms = 10;
-	r->insts = calloc(1, sizeof(*r->insts));
-	assert_non_null(r->insts);
-	r->ninsts = 1;
-	in = &r->insts[0];
-	in->pid = 4242;
-	snprintf(in->exe, sizeof(in->exe), "/usr/bin/redis-server");
-	snprintf(in->version, sizeof(in->version), "7.0.15");
-	snprintf(in->product, sizeof(in->product), "redis");
-	in->ports[0] = 6379;
-	in->ports[1] = 16379;
-	in->nports = 2;
-	return r;
-}
-
-static void report_free(struct run_report *r)
+/* report_free, and the stalls the test allocated for its instances */
+static void report_free_all(struct run_report *r)
 {
 	size_t i;
 
@@ -312,17 +291,7 @@ static void report_free(struct run_report *r)
 			stalls_free(r->insts[i].st);
 			free(r->insts[i].st);
 		}
-	run_report_free(r);
-	free(r);
-}
-
-static void record(struct run_report *r, const char *name, int span, __u64 ns, int times)
-{
-	struct cmd_stat *c = inst_cmd(&r->insts[0], name);
-
-	assert_non_null(c);
-	while (times-- > 0)
-		hist_record(&c->span[span], ns);
+	report_free(r);
 }
 
 static char *render(int (*fn)(FILE *, const struct run_report *), const struct run_report *r)
@@ -409,7 +378,7 @@ static void test_exact_commands(void **state)
 	assert_line(t, "redlat_instance_info{pid=\"4242\",port=\"6379\",product=\"redis\",version=\"7.0.15\","
 		    "exe=\"/usr/bin/redis-server\"} 1");
 	free(t);
-	report_free(r);
+	report_free_all(r);
 }
 
 /* The map is read while BPF adds to it: count may lag the slots. +Inf and
@@ -429,7 +398,7 @@ static void test_torn_read(void **state)
 	assert_line(t, "redlat_command_execution_seconds_bucket{pid=\"4242\",port=\"6379\",command=\"set\",le=\"+Inf\"} 6");
 	assert_line(t, "redlat_command_execution_seconds_count{pid=\"4242\",port=\"6379\",command=\"set\"} 6");
 	free(t);
-	report_free(r);
+	report_free_all(r);
 }
 
 static void test_sampled_estimates(void **state)
@@ -454,7 +423,7 @@ static void test_sampled_estimates(void **state)
 				  "Redis's call(), as INFO commandstats times it. Sampled mode: only"));
 	assert_line(t, "redlat_run_info{version=\"0.1.0\",mode=\"sampled\"} 1");
 	free(t);
-	report_free(r);
+	report_free_all(r);
 }
 
 static void test_escaping(void **state)
@@ -475,7 +444,7 @@ static void test_escaping(void **state)
 	t = render(render_prom_text, r);
 	check_exposition(t, 0);
 	free(t);
-	report_free(r);
+	report_free_all(r);
 }
 
 static void fork_at(struct inst_stalls *s, __u64 ts, __u32 child, int purpose, __u64 stall)
@@ -573,7 +542,7 @@ static void test_stalls(void **state)
 	assert_line(t, "redlat_dropped_pending_full_total 5");
 	assert_line(t, "redlat_stall_events_not_kept_total{" INST "} 0");
 	free(t);
-	report_free(r);
+	report_free_all(r);
 }
 
 static void test_stalls_only(void **state)
@@ -593,7 +562,7 @@ static void test_stalls_only(void **state)
 	assert_line(t, "redlat_fork_stall_seconds_count{" INST ",purpose=\"rdb\"} 2");
 	assert_line(t, "redlat_run_info{version=\"0.1.0\",mode=\"stalls-only\"} 1");
 	free(t);
-	report_free(r);
+	report_free_all(r);
 }
 
 /* The 0.0.4 text format: counters' and info's families under their sample
@@ -617,7 +586,7 @@ static void test_prom_text(void **state)
 	assert_line(t, "redlat_fork_stall_seconds_count{" INST ",purpose=\"rdb\"} 2");
 	free(t);
 	free(o);
-	report_free(r);
+	report_free_all(r);
 }
 
 int main(void)
