@@ -232,9 +232,18 @@ static __always_inline void loop_sched_switch(struct task_struct *prev, struct t
 }
 
 /* Redis's internal cycles: a begin probe (cookie: the cycle) and an end
- * probe, the call site and its return point for the slow expire cycle
- * (the fast one runs every iteration: a trap there would cost more than it
- * tells), the function's entry and return for active defrag. */
+ * probe, less the calibrated bias of the pair:
+ * - expire-cycle: the call instruction of activeExpireCycle and the one it
+ *   returns to; the slow cycle's sites (databasesCron) all run long, the
+ *   fast cycle's (beforeSleep) run every iteration and go on only with the
+ *   command probes;
+ * - active-defrag-cycle: activeDefragCycle's entry and return;
+ * - eviction-cycle: performEvictions' entry and return, with the command
+ *   probes (Redis calls it before every command once maxmemory is set). A
+ *   call counts only if it deleted a key, as Redis's own eviction-cycle:
+ * - eviction-del: the call of the delete inside performEvictions and its
+ *   return point; each one also marks its eviction-cycle, whose span then
+ *   loses the cost of the two traps inside it. */
 struct cycle_key {
 	__u32 tid;
 	__u32 cycle;
@@ -243,7 +252,12 @@ struct cycle_key {
 struct cycle_begun {
 	__u64 ts;
 	__u64 runq0;	/* the iteration's run-queue wait so far */
+	__u64 dels;	/* eviction-cycle: keys deleted inside it so far */
 };
+
+/* What one uprobe hit costs here (user/calib.c): an eviction-del pair
+ * inside an eviction-cycle adds two to its span. */
+__u64 trap_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -251,6 +265,21 @@ struct {
 	__type(key, struct cycle_key);
 	__type(value, struct cycle_begun);
 } cycle_start SEC(".maps");
+
+/* A windowed cycle probe outside a window (warming up, coming off): its
+ * cost counts, its sample does not. 1 when the probe must stop here. */
+static __always_inline int cycle_late(struct cycle_key *k)
+{
+	if (!CYCLE_WINDOWED(k->cycle))
+		return 0;
+	if (!enabled) {
+		stat_inc(STAT_LATE_HITS);
+		bpf_map_delete_elem(&cycle_start, k);
+		return 1;
+	}
+	stat_inc(STAT_CYCLE_HITS);
+	return 0;
+}
 
 SEC("uprobe")
 int BPF_KPROBE(cycle_begin)
@@ -263,6 +292,8 @@ int BPF_KPROBE(cycle_begin)
 
 	if ((__u32)pid_tgid != tgid)
 		return 0;	/* the main thread's cycles only */
+	if (cycle_late(&k))
+		return 0;
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls)
 		b.runq0 = ls->runq_ns;
@@ -274,23 +305,37 @@ int BPF_KPROBE(cycle_begin)
 SEC("uprobe")
 int BPF_KPROBE(cycle_end)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur, runq = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur, runq = 0, dels;
 	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
+	struct cycle_key ek = { .tid = k.tid, .cycle = CYCLE_EVICT };
 	__u32 tgid = pid_tgid >> 32;
+	struct cycle_begun *b, *eb;
 	struct stall_event *e;
-	struct cycle_begun *b;
 	struct loop_state *ls;
 
+	if ((__u32)pid_tgid != tgid || cycle_late(&k))
+		return 0;
 	b = bpf_map_lookup_elem(&cycle_start, &k);
 	if (!b)
 		return 0;
 	dur = now - b->ts;
+	dels = b->dels;
 	/* the waits for a CPU inside the cycle: a cycle long only for them
 	 * did no more work than a short one */
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls && ls->runq_ns >= b->runq0)
 		runq = ls->runq_ns - b->runq0;
 	bpf_map_delete_elem(&cycle_start, &k);
+	if (k.cycle == CYCLE_EVICT) {
+		if (!dels)
+			return 0;	/* under maxmemory: nothing evicted */
+		dur = dur > 2 * dels * trap_ns ? dur - 2 * dels * trap_ns : 0;
+	} else if (k.cycle == CYCLE_EVICT_DEL) {
+		eb = bpf_map_lookup_elem(&cycle_start, &ek);
+		if (eb)
+			eb->dels++;
+	}
+	dur = dur > pair_bias_ns ? dur - pair_bias_ns : 0;
 	stall_hist_add(tgid, SK_CYCLE, k.cycle, 0, dur);
 	if (dur < event_min_ns)
 		return 0;
@@ -301,8 +346,9 @@ int BPF_KPROBE(cycle_end)
 	e->klass = k.cycle;
 	e->ts_ns = now - dur;
 	e->dur_ns = dur;
-	e->runq_ns = runq;
-	e->oncpu_ns = dur > runq ? dur - runq : 0;
+	e->runq_ns = runq < dur ? runq : dur;
+	e->oncpu_ns = dur - e->runq_ns;
+	e->child = dels;
 	e->tgid = tgid;
 	e->pid = tgid;
 	e->tid = k.tid;

@@ -109,9 +109,6 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-#include "stalls.bpf.h"
-#include "causes.bpf.h"
-
 static __always_inline void stat_inc(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &which);
@@ -119,6 +116,9 @@ static __always_inline void stat_inc(__u32 which)
 	if (v)
 		*v += 1;
 }
+
+#include "stalls.bpf.h"
+#include "causes.bpf.h"
 
 static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
 {

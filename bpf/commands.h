@@ -41,6 +41,8 @@ enum redlat_stat {
 			       * evicted from the fds LRU map */
 	STAT_DROP_STATE_FULL, /* a read or an entry probe not tracked: its
 			       * in-flight map was full */
+	STAT_CYCLE_HITS,      /* per-iteration and per-command cycle probes
+			       * (fast expire cycle, eviction) */
 	STAT_MAX,
 };
 

@@ -79,8 +79,15 @@ enum aof_write_class {
 enum redis_cycle {
 	CYCLE_EXPIRE = 0,	/* expire-cycle: activeExpireCycle(SLOW) from databasesCron */
 	CYCLE_DEFRAG,		/* active-defrag-cycle: activeDefragCycle() */
+	/* Probes that fire every iteration or every command: they go on
+	 * with the command probes (sampling windows, or all along with
+	 * --exact) */
+	CYCLE_EXPIRE_FAST,	/* expire-cycle too: activeExpireCycle(FAST) from beforeSleep */
+	CYCLE_EVICT,		/* eviction-cycle: a performEvictions() call that evicted */
+	CYCLE_EVICT_DEL,	/* eviction-del: deleting one evicted key */
 	CYCLE_MAX,
 };
+#define CYCLE_WINDOWED(c) ((c) >= CYCLE_EXPIRE_FAST)
 
 /* How the main thread went off CPU (SK_OFFCPU, SK_RUNQ) */
 #define OFF_RUNNABLE 0	/* preempted */
@@ -125,7 +132,8 @@ struct stall_event {
 	__s32 ret;		/* syscall or function return (child exit: exit_code) */
 	__u64 rss_bytes;	/* SK_FORK: parent's RSS before the fork */
 	__u64 pgtable_bytes;	/* SK_FORK: parent's page tables before the fork */
-	__u64 child;		/* SK_FORK: child pid; SK_COW: bytes */
+	__u64 child;		/* SK_FORK: child pid; SK_COW: bytes; SK_CYCLE
+				 * eviction-cycle: keys evicted */
 	__u64 faults;		/* SK_CHILD_EXIT: parent page faults while it lived */
 	__u64 cow_faults;	/* SK_CHILD_EXIT: of which write faults on present pages */
 	__u64 sys_ns;		/* SK_FORK: of dur_ns, the clone syscall itself */

@@ -171,7 +171,9 @@ static int event_line(const struct stall_rec *e)
 		return e->klass < AW_MAX ? D_AOF_PENDING + e->klass : -1;
 	case SK_RDB_SAVE:	/* in the server itself, not a child: the event loop stops */
 		return e->role == ROLE_MAIN ? D_SAVE : -1;
-	case SK_CYCLE:
+	case SK_CYCLE:	/* Redis names both expire cycles expire-cycle */
+		if (e->klass == CYCLE_EXPIRE_FAST)
+			return D_CYCLE + CYCLE_EXPIRE;
 		return e->klass < CYCLE_MAX ? D_CYCLE + e->klass : -1;
 	case SK_LOOP:
 		return D_LOOP;
@@ -195,6 +197,10 @@ static const char *event_who(const struct stall_rec *e, char *buf, size_t len)
 	}
 	if ((e->kind == SK_FSYNC || e->kind == SK_FDATASYNC) && e->fclass != FC_AOF)
 		return file_class_name(e->fclass);
+	if (e->kind == SK_CYCLE && e->klass == CYCLE_EVICT && e->keys) {
+		snprintf(buf, len, "%u key%s evicted", (unsigned)e->keys, e->keys == 1 ? "" : "s");
+		return buf;
+	}
 	return NULL;
 }
 
@@ -488,7 +494,7 @@ static void advise_disk(struct doctor *d, FILE *f)
 
 static void advise_cycles(struct doctor *d, FILE *f)
 {
-	const struct dline *l = &d->line[D_CYCLE + CYCLE_EXPIRE];
+	const struct dline *l = &d->line[D_CYCLE + CYCLE_EXPIRE], *del;
 	char b[3][24];
 
 	if (l->own)
@@ -503,6 +509,17 @@ static void advise_cycles(struct doctor *d, FILE *f)
 		advise(d, f, "Active defragmentation took %s or more %zu time%s (worst %s): lower "
 		       "active-defrag-cycle-max, or defragment off-peak.\n", fmt_ns(d->thr, b[0], 24), l->own,
 		       plural(l->own), fmt_ns(l->own_max, b[1], 24));
+	l = &d->line[D_CYCLE + CYCLE_EVICT];
+	del = &d->line[D_CYCLE + CYCLE_EVICT_DEL];
+	if (l->own || del->own)
+		advise(d, f, "Redis evicted keys on the main thread for %s or more %zu time%s (worst eviction "
+		       "cycle %s%s%s), and %zu single key%s took that long to delete (worst %s): under "
+		       "maxmemory, freeing a large object blocks every client. Set lazyfree-lazy-eviction yes "
+		       "to free evicted values in a background thread, split large collections, and lower "
+		       "maxmemory in small steps: after a sudden drop Redis evicts until it is back under.\n",
+		       fmt_ns(d->thr, b[0], 24), l->own, plural(l->own), fmt_ns(l->own_max, b[1], 24),
+		       l->worst[0] ? ", " : "", l->worst, del->own, plural(del->own),
+		       fmt_ns(del->own_max, b[2], 24));
 }
 
 /* Commands that free what they remove on the main thread, unless told

@@ -285,6 +285,7 @@ static void event_from(void *dst, json_object *o)
 	e->oncpu_ns = num(b, "on_cpu_ns");
 	/* a cycle's waits, and who had the CPU during a wait, are the event's own */
 	e->runq_ns = num(b ? b : o, "run_queue_ns");
+	e->keys = (unsigned long long)inum(o, "keys_evicted");
 	e->sleep_ns = num(b, "sleeping_ns");
 	e->block_ns = num(b, "blocked_ns");
 	e->minflt = (unsigned long long)inum(b, "minor_faults");
@@ -381,7 +382,7 @@ static int timeline_from(struct run_report *r, int inst, json_object *a)
 static const char *const stat_keys[STAT_MAX] = {
 	"command_probe_hits", "pair_probe_hits", "syscall_hits",
 	"dropped_hist_full", "dropped_name_unreadable", "dropped_pending_full",
-	"late_hits", "dropped_fd_evicted", "dropped_state_full",
+	"late_hits", "dropped_fd_evicted", "dropped_state_full", "cycle_probe_hits",
 };
 static const char *const sst_keys[SST_MAX] = {
 	"stall_events", "stall_events_lost", "stall_hist_full", "children_not_followed",

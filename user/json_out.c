@@ -197,6 +197,8 @@ static json_object *event_json(const struct stall_rec *e)
 	} else if (e->kind == SK_CYCLE) {
 		if (e->runq_ns > 0)	/* the waits for a CPU inside it, for the doctor */
 			add_double(o, "run_queue_ns", e->runq_ns);
+		if (e->klass == CYCLE_EVICT)
+			add_int(o, "keys_evicted", (long long)e->keys);
 	} else if (e->kind != SK_RDB_SAVE && e->kind != SK_AOF_REWRITE) {
 		add_int(o, "fd", e->fd);
 		json_object_object_add(o, "file", json_object_new_string(e->file));

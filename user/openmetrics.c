@@ -528,7 +528,9 @@ static void main_thread(struct om *o, const struct run_report *r)
 	stall_family(o, r, SK_OFFCPU, 1, 0, offcpu_labels);
 	family(o, "redlat_cycle_seconds", OM_HISTOGRAM, "seconds",
 	       "Redis's internal cycles under its latency event names: expire-cycle (the slow active "
-	       "expire cycle), active-defrag-cycle.");
+	       "expire cycle), expire-cycle-fast (the fast one), active-defrag-cycle, eviction-cycle (a "
+	       "performEvictions call that evicted), eviction-del (one evicted key). The fast expire "
+	       "cycle and eviction are probed with the commands: in sampled mode only in windows.");
 	stall_family(o, r, SK_CYCLE, 1, 0, cycle_labels);
 }
 
@@ -543,6 +545,7 @@ static const char *const stat_help[STAT_MAX + SST_MAX] = {
 	[STAT_LATE_HITS] = "Probe hits while not recording (warming up, detaching): cost, no sample.",
 	[STAT_DROP_FD_EVICTED] = "Response spans lost: the connection's state was evicted from its LRU map.",
 	[STAT_DROP_STATE_FULL] = "Reads or exec entries not tracked: their in-flight map was full.",
+	[STAT_CYCLE_HITS] = "Hits of the probes of the fast expire cycle and of eviction (with the command probes).",
 	[STAT_MAX + SST_EVENTS] = "Stall events sent by the BPF side.",
 	[STAT_MAX + SST_LOST] = "Stall events lost: the ring buffer was full.",
 	[STAT_MAX + SST_HIST_FULL] = "Stall samples lost: the stall histogram map refused a new key (full, or no kernel memory then).",

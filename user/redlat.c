@@ -470,6 +470,7 @@ int main(int argc, char **argv)
 		die_line("%s", err);
 		goto out;
 	}
+	tracer_set_probe_cost(&tr, cal.hit_ns);
 	free(targets);	/* the tracer has its own copy, with room for restarts */
 	targets = NULL;
 	stalls_clock_init();

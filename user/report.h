@@ -41,7 +41,7 @@ struct inst_report {
 	pid_t restart_of;	/* --follow: the ended instance this one restarted */
 	double since_wall;	/* --follow: traced from (unix time), 0 from the start */
 	char probes[256];	/* where it was probed, for the record */
-	char missing[256];	/* rare-event functions absent, and what that loses */
+	char missing[512];	/* rare-event functions absent, and what that loses */
 	struct inst_stalls *st;	/* forks, fsyncs, ...: owned by the tracer */
 	/* memory facts read from /proc at the end of the run, for the doctor;
 	 * -1 when unknown */

@@ -95,6 +95,8 @@ void stall_rec_from(struct stall_rec *r, const struct stall_event *e)
 	r->minflt = e->minflt;
 	r->majflt = e->majflt;
 	r->other_pid = (pid_t)e->other_pid;
+	if (e->kind == SK_CYCLE)
+		r->keys = e->child;
 	memcpy(r->other_comm, e->other_comm, sizeof(r->other_comm) - 1);
 }
 
@@ -303,7 +305,9 @@ const char *aof_write_event(int klass)
 
 const char *cycle_name(int cycle)
 {
-	static const char *const n[CYCLE_MAX] = { "expire-cycle", "active-defrag-cycle" };
+	static const char *const n[CYCLE_MAX] = {
+		"expire-cycle", "active-defrag-cycle", "expire-cycle-fast", "eviction-cycle", "eviction-del",
+	};
 
 	return cycle >= 0 && cycle < CYCLE_MAX ? n[cycle] : "cycle";
 }

@@ -224,8 +224,9 @@ static void render_slow_events(FILE *f, const struct inst_stalls *s, double thr_
 		fprintf(f, "... %zu more in --json\n", over - shown);
 }
 
-/* Redis's internal cycles, over the run. */
-static void render_cycles(FILE *f, const struct inst_stalls *s)
+/* Redis's internal cycles, over the run. The fast expire cycle and
+ * eviction are probed with the commands: in sampled mode, windows only. */
+static void render_cycles(FILE *f, const struct run_report *r, const struct inst_stalls *s)
 {
 	struct hist h;
 	char b[4][24];
@@ -234,10 +235,11 @@ static void render_cycles(FILE *f, const struct inst_stalls *s)
 	for (i = 0; i < CYCLE_MAX; i++) {
 		stalls_hist_sum(s, SK_CYCLE, i, -1, &h);
 		if (h.count)
-			fprintf(f, "  %s: %llu, p50 %s, p99 %s, max %s, total %s\n", cycle_name(i),
-				(unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
-				fmt_ns(hist_percentile(&h, 99), b[1], 24), fmt_ns((double)h.max_ns, b[2], 24),
-				fmt_ns((double)h.sum_ns, b[3], 24));
+			fprintf(f, "  %s: %llu%s, p50 %s, p99 %s, max %s, total %s\n", cycle_name(i),
+				(unsigned long long)h.count,
+				CYCLE_WINDOWED(i) && !r->exact && !r->stalls_only ? " in the windows" : "",
+				fmt_ns(hist_percentile(&h, 50), b[0], 24), fmt_ns(hist_percentile(&h, 99), b[1], 24),
+				fmt_ns((double)h.max_ns, b[2], 24), fmt_ns((double)h.sum_ns, b[3], 24));
 	}
 }
 
@@ -287,7 +289,7 @@ void render_stalls(FILE *f, const struct run_report *r, const struct inst_report
 	if (!s)
 		return;
 	render_main_thread(f, s, r->threshold_ms);
-	render_cycles(f, s);
+	render_cycles(f, r, s);
 	render_forks(f, s);
 	render_syncs(f, s, r->threshold_ms);
 	render_slow_events(f, s, r->threshold_ms);

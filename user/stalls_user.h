@@ -50,6 +50,7 @@ struct stall_rec {
 	unsigned long long minflt, majflt;
 	pid_t other_pid;
 	char other_comm[16];
+	unsigned long long keys;	/* eviction-cycle: keys evicted */
 };
 
 /* A task that had the CPU while a main thread waited for it. */

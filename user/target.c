@@ -31,32 +31,81 @@ static void find_rare(struct target *t, struct elfbin *b)
 	}
 }
 
-/* expire-cycle: the calls of activeExpireCycle outside beforeSleep (the
- * slow cycle, from databasesCron), each timed from its call instruction to
- * the instruction it returns to. active-defrag-cycle: activeDefragCycle's
- * entry and return. */
+/* The call sites of fn inside the function [in, in + in_size), as
+ * begin/end points of cycle c (the call, the instruction after it). */
+static void cycle_call_sites(struct target *t, struct elfbin *b, int c, const char *fn,
+			     const struct elfsym *in)
+{
+	struct elfsym callee, sites[16];
+	int i, n;
+
+	if (elfbin_sym(b, fn, &callee))
+		return;
+	n = elfbin_call_sites(b, callee.addr, sites, 16);
+	for (i = 0; i < n && t->ncycle[c] < MAX_CYCLE_SITES; i++) {
+		if (sites[i].is_jmp || sites[i].addr < in->addr || sites[i].addr >= in->addr + in->size)
+			continue;
+		t->cycle_begin[c][t->ncycle[c]] = sites[i].off;
+		t->cycle_end[c][t->ncycle[c]++] = sites[i].off + sites[i].size;
+	}
+}
+
+/* A function's entry and return as the begin and end of cycle c. */
+static int cycle_function(struct target *t, struct elfbin *b, int c, const char *name, struct elfsym *fn)
+{
+	struct elfsym site;
+
+	if (elfbin_sym(b, name, fn) || elfbin_call_sites(b, fn->addr, &site, 1) <= 0)
+		return -1;
+	t->cycle_begin[c][0] = t->cycle_end[c][0] = fn->off;
+	t->cycle_ret[c] = 1;
+	t->ncycle[c] = 1;
+	return 0;
+}
+
+/* expire-cycle: the calls of activeExpireCycle, each timed from its call
+ * instruction to the instruction it returns to: outside beforeSleep the
+ * slow cycle (from databasesCron), inside it the fast one.
+ * active-defrag-cycle and eviction-cycle: the function's entry and return;
+ * eviction-del: the calls of the key delete inside performEvictions
+ * (dbSyncDelete/dbAsyncDelete up to 7.0, dbGenericDelete since 7.2). */
 static void find_cycles(struct target *t, struct elfbin *b)
 {
+	static const char *const dels[] = { "dbSyncDelete", "dbAsyncDelete", "dbGenericDelete" };
 	struct elfsym fn, sites[8];
+	size_t len = strlen(t->rare_missing);
 	int i, n;
 
 	memset(t->ncycle, 0, sizeof(t->ncycle));
+	memset(t->cycle_ret, 0, sizeof(t->cycle_ret));
 	if (!elfbin_sym(b, "activeExpireCycle", &fn)) {
 		n = elfbin_call_sites(b, fn.addr, sites, 8);
-		for (i = 0; i < n && t->ncycle[CYCLE_EXPIRE] < 4; i++) {
+		for (i = 0; i < n; i++) {
 			const char *in = elfbin_func_at(b, sites[i].addr);
+			int c = in && strstr(in, "beforeSleep") ? CYCLE_EXPIRE_FAST : CYCLE_EXPIRE;
 
-			if (sites[i].is_jmp || (in && strstr(in, "beforeSleep")))
+			if (sites[i].is_jmp || t->ncycle[c] >= MAX_CYCLE_SITES)
 				continue;
-			t->cycle_begin[CYCLE_EXPIRE][t->ncycle[CYCLE_EXPIRE]] = sites[i].off;
-			t->cycle_end[CYCLE_EXPIRE][t->ncycle[CYCLE_EXPIRE]++] = sites[i].off + sites[i].size;
+			t->cycle_begin[c][t->ncycle[c]] = sites[i].off;
+			t->cycle_end[c][t->ncycle[c]++] = sites[i].off + sites[i].size;
 		}
 	}
-	if (!elfbin_sym(b, "activeDefragCycle", &fn) && elfbin_call_sites(b, fn.addr, sites, 1) > 0) {
-		t->cycle_begin[CYCLE_DEFRAG][0] = t->cycle_end[CYCLE_DEFRAG][0] = fn.off;
-		t->cycle_ret[CYCLE_DEFRAG] = 1;
-		t->ncycle[CYCLE_DEFRAG] = 1;
-	}
+	cycle_function(t, b, CYCLE_DEFRAG, "activeDefragCycle", &fn);
+	if (!cycle_function(t, b, CYCLE_EVICT, "performEvictions", &fn))
+		for (i = 0; i < (int)(sizeof(dels) / sizeof(dels[0])); i++)
+			cycle_call_sites(t, b, CYCLE_EVICT_DEL, dels[i], &fn);
+	/* without a delete to mark them, the calls that evicted cannot be
+	 * told from the calls that had nothing to do */
+	if (!t->ncycle[CYCLE_EVICT_DEL])
+		t->ncycle[CYCLE_EVICT] = 0;
+	if (!t->ncycle[CYCLE_EXPIRE_FAST] && len < sizeof(t->rare_missing) - 80)
+		len += snprintf(t->rare_missing + len, sizeof(t->rare_missing) - len,
+				"%sactiveExpireCycle called from beforeSleep (the fast expire cycle)",
+				len ? ", " : "");
+	if (!t->ncycle[CYCLE_EVICT] && len < sizeof(t->rare_missing) - 80)
+		snprintf(t->rare_missing + len, sizeof(t->rare_missing) - len,
+			 "%sperformEvictions with a key delete inside (eviction-cycle, eviction-del)",
+			 len ? ", " : "");
 }
 
 static void find_libc_fork(struct target *t)

@@ -45,14 +45,15 @@ struct target {
 	int nskip;
 	struct elfsym rare[RARE_MAX];
 	int has_rare[RARE_MAX];
-	char rare_missing[256];
+	char rare_missing[512];
 	/* glibc's fork(): the span Redis times as latest_fork_usec */
 	char libc_path[PATH_MAX + 32];
 	struct elfsym libc_fork;
 	int has_libc_fork;	/* "redisFork (fork purpose), ..." */
 	/* internal cycles: begin and end probe points (file offsets), and
 	 * whether the end is a return probe */
-	__u64 cycle_begin[CYCLE_MAX][4], cycle_end[CYCLE_MAX][4];
+#define MAX_CYCLE_SITES 4
+	__u64 cycle_begin[CYCLE_MAX][MAX_CYCLE_SITES], cycle_end[CYCLE_MAX][MAX_CYCLE_SITES];
 	int cycle_ret[CYCLE_MAX];
 	int ncycle[CYCLE_MAX];
 	int ended;
@@ -65,7 +66,8 @@ struct target {
 	dev_t bin_dev;		/* the binary's inode, at attach time */
 	ino_t bin_ino;
 	int site_fds[MAX_SITES];	/* perf events of the site probes, -1 when off */
-	struct bpf_link *links[2 * MAX_SKIP_PROCS];
+	/* window probes: skip-slowlog procs, per-iteration and per-command cycles */
+	struct bpf_link *links[2 * MAX_SKIP_PROCS + 2 * MAX_CYCLE_SITES * CYCLE_MAX];
 	int nlinks;
 };
 

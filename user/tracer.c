@@ -202,7 +202,7 @@ static int attach_target(struct tracer *t, struct target *g, char *err, size_t e
 {
 	struct commands_bpf *s = t->skel;
 	const char *path = g->proc.probe_path;
-	int i;
+	int i, h;
 
 	for (i = 0; i < g->nsites; i++) {
 		g->site_fds[i] = uprobe_open(bpf_program__fd(s->progs.slowlog_site), g->proc.pid, path,
@@ -221,6 +221,23 @@ static int attach_target(struct tracer *t, struct target *g, char *err, size_t e
 		if (!g->links[g->nlinks])
 			goto fail;
 		g->nlinks++;
+	}
+	/* the cycles whose probes fire every iteration or every command */
+	for (h = 0; h < CYCLE_MAX && t->loops; h++) {
+		if (!CYCLE_WINDOWED(h))
+			continue;
+		for (i = 0; i < g->ncycle[h]; i++) {
+			g->links[g->nlinks] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path,
+						      g->cycle_begin[h][i], h);
+			if (!g->links[g->nlinks])
+				goto fail;
+			g->nlinks++;
+			g->links[g->nlinks] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
+						      g->cycle_end[h][i], h);
+			if (!g->links[g->nlinks])
+				goto fail;
+			g->nlinks++;
+		}
 	}
 	return 0;
 fail:
@@ -343,6 +360,8 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 		t->nrare++;
 	}
 	for (h = 0; h < CYCLE_MAX && t->loops; h++) {
+		if (CYCLE_WINDOWED(h))
+			continue;	/* attach_target: with the command probes */
 		for (j = 0; j < g->ncycle[h]; j++) {
 			t->rare_links[t->nrare] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path,
 							   g->cycle_begin[h][j], h);
@@ -407,6 +426,11 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void tracer_set_probe_cost(struct tracer *t, double hit_ns)
+{
+	t->skel->bss->trap_ns = (__u64)hit_ns;
 }
 
 int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errlen)

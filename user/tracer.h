@@ -40,6 +40,9 @@ struct tracer {
  * off with --stalls-only */
 int tracer_open(struct tracer *t, const struct target *targets, int n, double pair_bias_ns,
 		double event_min_ns, int loops, char *err, size_t errlen);
+/* What one uprobe hit costs (user/calib.c): taken out of the spans that
+ * contain probes of their own (an eviction-cycle and its deletes). */
+void tracer_set_probe_cost(struct tracer *t, double hit_ns);
 /* --follow: trace one more instance (a restart of the ended target
  * restart_of), with the probes of the mode in force. 0, or -1 with err. */
 int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errlen);

@@ -68,7 +68,7 @@ static double probe_hits(const struct windows *w, struct tracer *tr)
 	unsigned long long st[STAT_MAX];
 
 	tracer_stats(tr, st);
-	return (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] +
+	return (double)st[STAT_CMD_HITS] + 2.0 * (double)st[STAT_PAIR_HITS] + (double)st[STAT_CYCLE_HITS] +
 	       (double)st[STAT_LATE_HITS] + w->tp_ratio * (double)st[STAT_SYSCALL_HITS];
 }
 

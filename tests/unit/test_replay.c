@@ -111,6 +111,11 @@ static void fill_stalls(struct inst_stalls *s)
 	e.klass = CYCLE_EXPIRE;
 	e.runq_ns = 4000000;	/* its waits for a CPU */
 	stalls_add_event(s, &e);
+	e = ev(SK_CYCLE, 100, 9100000000ULL, 40000000);
+	e.role = ROLE_MAIN;
+	e.klass = CYCLE_EVICT;
+	e.child = 3;	/* keys evicted */
+	stalls_add_event(s, &e);
 	/* the doctor's own events: a wait for a CPU and who had it, off-CPU
 	 * periods of both kinds */
 	wait_ev(s, SK_RUNQ, 1, 9500000000ULL, 30000000, "cron");
@@ -125,6 +130,9 @@ static void fill_stalls(struct inst_stalls *s)
 	add_hist(s, SK_RDB_SAVE, ROLE_CHILD, 0, 900000000, 1);
 	add_hist(s, SK_CYCLE, CYCLE_EXPIRE, 0, 25000000, 2);
 	add_hist(s, SK_CYCLE, CYCLE_DEFRAG, 0, 30000, 9);
+	add_hist(s, SK_CYCLE, CYCLE_EXPIRE_FAST, 0, 900000, 70);
+	add_hist(s, SK_CYCLE, CYCLE_EVICT, 0, 40000000, 1);
+	add_hist(s, SK_CYCLE, CYCLE_EVICT_DEL, 0, 20000000, 3);
 	add_hist(s, SK_LOOP, 0, 0, 40000, 300);
 	add_hist(s, SK_RUNQ, 0, 0, 20000, 100);
 	add_hist(s, SK_RUNQ, 1, 0, 30000000, 2);

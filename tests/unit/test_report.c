@@ -623,6 +623,38 @@ static void test_doctor_cycles(void **state)
 	out = doctor(r);
 	assert_non_null(line_starting(out, "2. active-defrag-cycle: 1 latency spikes"));
 	assert_non_null(strstr(out, "- Active defragmentation took 10.0ms or more 1 time (worst 12.0ms)"));
+	assert_false(has(out, "evict"));
+	free(out);
+
+	/* a fast cycle is an expire-cycle too, under Redis's name */
+	add(r, ev(&e, SK_CYCLE, CYCLE_EXPIRE_FAST, 1004, 15));
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. expire-cycle: 3 latency spikes"));
+	assert_false(has(out, "expire-cycle-fast"));
+	free(out);
+	doc_free(r);
+}
+
+static void test_doctor_eviction(void **state)
+{
+	struct run_report *r = doc_report();
+	struct stall_event e;
+	char *out;
+
+	ev(&e, SK_CYCLE, CYCLE_EVICT, 1000, 40);
+	e.child = 3;	/* keys evicted */
+	add(r, &e);
+	add(r, ev(&e, SK_CYCLE, CYCLE_EVICT_DEL, 1000.001, 20));
+	add(r, ev(&e, SK_CYCLE, CYCLE_EVICT_DEL, 1000.021, 12));
+	add(r, ev(&e, SK_CYCLE, CYCLE_EVICT_DEL, 1000.033, 5));
+	out = doctor(r);
+	assert_non_null(line_starting(out, "1. eviction-cycle: 1 latency spikes (average 40.0ms"));
+	assert_non_null(strstr(out, "Worst all time event 40.0ms (3 keys evicted)."));
+	assert_non_null(line_starting(out, "2. eviction-del: 2 latency spikes (average 16.0ms"));
+	assert_non_null(strstr(out, "- Redis evicted keys on the main thread for 10.0ms or more 1 time (worst "
+				    "eviction cycle 40.0ms, 3 keys evicted), and 2 single keys took that long to "
+				    "delete (worst 20.0ms)"));
+	assert_non_null(strstr(out, "lazyfree-lazy-eviction yes"));
 	free(out);
 	doc_free(r);
 }
@@ -1110,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_doctor_aof_writes),
 		cmocka_unit_test(test_doctor_main_thread_fsync),
 		cmocka_unit_test(test_doctor_cycles),
+		cmocka_unit_test(test_doctor_eviction),
 		cmocka_unit_test(test_doctor_cpu_waits_inside),
 		cmocka_unit_test(test_doctor_run_queue),
 		cmocka_unit_test(test_doctor_off_cpu),
