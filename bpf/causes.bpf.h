@@ -231,8 +231,9 @@ static __always_inline void loop_sched_switch(struct task_struct *prev, struct t
 		loop_switch_in(ls, npid, prev, next, now);
 }
 
-/* Redis's internal cycles: a begin probe (cookie: the cycle) and an end
- * probe, less the calibrated bias of the pair:
+/* Redis's internal cycles: a begin probe (cookie: the cycle, and
+ * CYCLE_COOKIE_RET when the end is a return probe) and an end probe, less
+ * the calibrated bias of the pair:
  * - expire-cycle: the call instruction of activeExpireCycle and the one it
  *   returns to; the slow cycle's sites (databasesCron) all run long, the
  *   fast cycle's (beforeSleep) run every iteration and go on only with the
@@ -285,7 +286,7 @@ SEC("uprobe")
 int BPF_KPROBE(cycle_begin)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
+	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) & 0xff };
 	struct cycle_begun b = { .ts = bpf_ktime_get_ns() };
 	__u32 tgid = pid_tgid >> 32;
 	struct loop_state *ls;
@@ -306,7 +307,8 @@ SEC("uprobe")
 int BPF_KPROBE(cycle_end)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), dur, runq = 0, dels;
-	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) };
+	__u64 cookie = bpf_get_attach_cookie(ctx), bias;
+	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)cookie & 0xff };
 	struct cycle_key ek = { .tid = k.tid, .cycle = CYCLE_EVICT };
 	__u32 tgid = pid_tgid >> 32;
 	struct cycle_begun *b, *eb;
@@ -335,7 +337,11 @@ int BPF_KPROBE(cycle_end)
 		if (eb)
 			eb->dels++;
 	}
-	dur = dur > pair_bias_ns ? dur - pair_bias_ns : 0;
+	/* an entry/return pair adds its calibrated bias; a pair of call-site
+	 * probes about one hit (what follows the first trap, what precedes
+	 * the clock read in the second) */
+	bias = cookie & CYCLE_COOKIE_RET ? pair_bias_ns : trap_ns;
+	dur = dur > bias ? dur - bias : 0;
 	stall_hist_add(tgid, SK_CYCLE, k.cycle, 0, dur);
 	if (dur < event_min_ns)
 		return 0;

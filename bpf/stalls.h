@@ -88,6 +88,7 @@ enum redis_cycle {
 	CYCLE_MAX,
 };
 #define CYCLE_WINDOWED(c) ((c) >= CYCLE_EXPIRE_FAST)
+#define CYCLE_COOKIE_RET 0x100	/* in a cycle probe's cookie: its end is a return probe */
 
 /* How the main thread went off CPU (SK_OFFCPU, SK_RUNQ) */
 #define OFF_RUNNABLE 0	/* preempted */

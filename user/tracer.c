@@ -198,6 +198,11 @@ static int uprobe_open(int prog_fd, pid_t pid, const char *path, __u64 off)
 	return fd;
 }
 
+static __u64 cycle_cookie(const struct target *g, int cycle)
+{
+	return (__u64)cycle | (g->cycle_ret[cycle] ? CYCLE_COOKIE_RET : 0);
+}
+
 static int attach_target(struct tracer *t, struct target *g, char *err, size_t errlen)
 {
 	struct commands_bpf *s = t->skel;
@@ -233,7 +238,7 @@ static int attach_target(struct tracer *t, struct target *g, char *err, size_t e
 				goto fail;
 			g->nlinks++;
 			g->links[g->nlinks] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
-						      g->cycle_end[h][i], h);
+						      g->cycle_end[h][i], cycle_cookie(g, h));
 			if (!g->links[g->nlinks])
 				goto fail;
 			g->nlinks++;
@@ -369,7 +374,7 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 				goto fail;
 			t->nrare++;
 			t->rare_links[t->nrare] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
-							   g->cycle_end[h][j], h);
+							   g->cycle_end[h][j], cycle_cookie(g, h));
 			if (!t->rare_links[t->nrare])
 				goto fail;
 			t->nrare++;
