@@ -388,6 +388,26 @@ fail:
 	return -1;
 }
 
+/* sched_switch: the main thread's accounting, and the CPU wait right after
+ * a fork that no probed redisFork return ends. Every context switch on the
+ * host runs it, so --stalls-only leaves it off while every target has
+ * redisFork probed. */
+static int attach_sched_switch(struct tracer *t, char *err, size_t errlen)
+{
+	struct bpf_program *p = t->raw_syscalls ? t->skel->progs.sched_switch : t->skel->progs.sched_switch_btf;
+
+	if (t->have_switch)
+		return 0;
+	t->tp_links[t->ntp] = bpf_program__attach(p);
+	if (!t->tp_links[t->ntp]) {
+		snprintf(err, errlen, "cannot attach tracepoint %s: %s", bpf_program__name(p), strerror(errno));
+		return -1;
+	}
+	t->ntp++;
+	t->have_switch = 1;
+	return 0;
+}
+
 int tracer_start(struct tracer *t, char *err, size_t errlen)
 {
 	struct commands_bpf *s = t->skel;
@@ -397,13 +417,12 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 	struct bpf_program *tps[] = {
 		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
 		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
-		t->raw_syscalls ? s->progs.sched_switch : s->progs.sched_switch_btf,
 		s->progs.proc_fork, s->progs.proc_exit,
 		/* last: only for the main thread's accounting */
 		t->raw_syscalls ? s->progs.sched_wakeup : s->progs.sched_wakeup_btf,
 	};
 	size_t i;
-	int k;
+	int k, need_switch = t->loops;
 
 	for (i = 0; i < sizeof(tps) / sizeof(tps[0]) - !t->loops; i++) {
 		t->tp_links[t->ntp] = bpf_program__attach(tps[i]);
@@ -414,6 +433,10 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		}
 		t->ntp++;
 	}
+	for (k = 0; k < t->ntargets; k++)
+		need_switch |= !t->targets[k].has_rare[RARE_FORK];
+	if (need_switch && attach_sched_switch(t, err, errlen))
+		return -1;
 	/* copy-on-write faults: x86's exceptions tracepoint, not everywhere */
 	t->tp_links[t->ntp] = bpf_program__attach(s->progs.page_fault);
 	if (t->tp_links[t->ntp]) {
@@ -451,7 +474,8 @@ int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errle
 	if (register_target(t, k, err, errlen))
 		return -1;
 	t->ntargets++;
-	if (attach_rare(t, k, err, errlen) || (t->attached && attach_target(t, &t->targets[k], err, errlen))) {
+	if ((!g->has_rare[RARE_FORK] && attach_sched_switch(t, err, errlen)) || attach_rare(t, k, err, errlen) ||
+	    (t->attached && attach_target(t, &t->targets[k], err, errlen))) {
 		/* keep it: what its probes caught so far is its own */
 		tracer_target_ended(t, k);
 		t->targets[k].ended = 1;

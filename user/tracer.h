@@ -30,6 +30,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct inst_stalls *stalls;	/* one per target */
 	int have_fault_tp;
+	int have_switch;	/* sched_switch attached */
 	int raw_syscalls;	/* raw_tp syscall programs: this kernel refused tp_btf */
 	FILE *events_out;	/* --events: one line per event as it comes */
 	double event_min_ns;
