@@ -40,7 +40,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
 .PHONY: all clean deps test unit-test unit-test-run unit-test-asan integration-test demo install vmlinux \
-	bench fixtures fuzz fuzz-replay golden-update
+	bench fixtures fuzz fuzz-replay golden-update compat
 
 all: redlat
 
@@ -89,6 +89,19 @@ $(OUTPUT)/tests/fixture-dyn: tests/unit/fixture.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/fixture-stripped: tests/unit/fixture.c | $(OUTPUT)/tests
 	$(call msg,FIXTURE,$@)
 	$(Q)$(FIXTURE_CC) -O2 -fno-inline $< -o $@ && strip -s $@
+
+# Synthetic servers for tests/integration/t_compat.sh: builds that redlat
+# must handle and this host has no Redis for (tests/compat/fakeredis.c).
+COMPAT_BINS := $(patsubst %,$(OUTPUT)/compat/fake-%,direct pointer deadsite leftover stripped)
+compat: $(COMPAT_BINS)
+$(OUTPUT)/compat:
+	$(Q)mkdir -p $@
+$(OUTPUT)/compat/fake-%: tests/compat/fakeredis.c | $(OUTPUT)/compat
+	$(call msg,COMPAT,$@)
+	$(Q)$(FIXTURE_CC) -O2 -Wall -Wextra -Werror -rdynamic -DFAKE_$$(echo $* | tr a-z A-Z) $< -o $@
+$(OUTPUT)/compat/fake-stripped: $(OUTPUT)/compat/fake-direct
+	$(call msg,COMPAT,$@)
+	$(Q)strip -s -o $@ $<
 
 deps:
 	$(Q)tools/install-deps
@@ -167,7 +180,7 @@ unit-test-asan: $(SKELS)
 	$(Q)$(SAN_ENV) $(MAKE) --no-print-directory OUTPUT=build-asan BPF_OUT=$(BPF_OUT) CC=$(CLANG) \
 		CFLAGS="-O1 -g $(SAN_FLAGS)" unit-test-run
 
-integration-test: redlat $(OUTPUT)/slowfs
+integration-test: redlat $(OUTPUT)/slowfs compat
 	$(Q)tests/integration/run-all
 
 test: deps

@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "commands.h"
+#include "hooks.h"
 #include "stalls.h"
 #include "maps.bpf.h"
 #include "cmdname.bpf.h"
@@ -108,6 +109,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* Hook hits and evidence, HOOK_NCOUNTERS per instance slot (hooks.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_INSTS * HOOK_NCOUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} hook_hits SEC(".maps");
+
+static __always_inline void hook_inc(__u32 slot, __u32 which)
+{
+	__u32 k = slot * HOOK_NCOUNTERS + which;
+	__u64 *v = bpf_map_lookup_elem(&hook_hits, &k);
+
+	if (v)
+		*v += 1;
+}
 
 static __always_inline void stat_inc(__u32 which)
 {
@@ -220,8 +238,12 @@ static __always_inline void record_exec(const char *name, __u64 ns)
 SEC("uprobe")
 int BPF_KPROBE(slowlog_site, void *client, void **argv, int argc, long long duration_us)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
 	char name[CMD_NAME_LEN] = {};
 
+	if (in)
+		hook_inc(in->slot, HOOK_CMD);
 	if (!enabled) {
 		stat_inc(STAT_LATE_HITS);
 		return 0;
@@ -340,17 +362,29 @@ static __always_inline void reply_written(__u32 tgid, __u32 fd)
 	struct fd_key fk = { .tgid = tgid, .fd = fd };
 	struct cmd_key key = { .tgid = tgid, .span = SPAN_RESPONSE };
 	struct fd_state *st;
+	__u64 ns, read_ts;
 	__u32 i, n;
-	__u64 ns;
 
 	st = bpf_map_lookup_elem(&fds, &fk);
-	if (!st || !st->npending)
+	if (!st)
+		return;
+	read_ts = st->read_ts;
+	/* evidence for the command hook: a request read in this window is
+	 * answered (counted once per read, whatever the probe saw) */
+	if (read_ts && st->gen == gen) {
+		struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
+
+		if (in)
+			hook_inc(in->slot, HOOK_EV_REPLY);
+	}
+	st->read_ts = 0;
+	if (!st->npending)
 		return;
 	n = st->npending;
 	st->npending = 0;
 	if (st->gen != gen)
 		return;
-	ns = bpf_ktime_get_ns() - st->read_ts;
+	ns = bpf_ktime_get_ns() - read_ts;
 	for (i = 0; i < MAX_PENDING; i++) {
 		if (i >= n)
 			break;

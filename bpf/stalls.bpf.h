@@ -566,6 +566,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	}
 	__sync_fetch_and_add(&in->nchildren, 1);
 	__sync_fetch_and_or(&tgid_mask, 1ULL << (cpid & 63));
+	hook_inc(in->slot, HOOK_EV_FORK);
 	return 0;
 }
 
@@ -675,8 +676,10 @@ int BPF_KPROBE(fork_entry, int purpose)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
 
-	if (in)
-		in->fork_purpose = purpose > 0 ? purpose : FORK_PURPOSE_UNKNOWN;
+	if (!in)
+		return 0;
+	hook_inc(in->slot, HOOK_FORK);
+	in->fork_purpose = purpose > 0 ? purpose : FORK_PURPOSE_UNKNOWN;
 	return 0;
 }
 
@@ -711,8 +714,10 @@ int BPF_KPROBE(repl_entry)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
 
-	if (in)
-		in->repl = 1;
+	if (!in)
+		return 0;
+	hook_inc(in->slot, HOOK_REPL);
+	in->repl = 1;
 	return 0;
 }
 
@@ -793,6 +798,15 @@ static __always_inline int owner(__u32 tgid, __u32 *inst, int *child)
 	return 1;
 }
 
+/* A hit of a hook that runs in instance inst or its children. */
+static __always_inline void hook_inc_inst(__u32 inst, __u32 which)
+{
+	struct inst_state *in = bpf_map_lookup_elem(&targets, &inst);
+
+	if (in)
+		hook_inc(in->slot, which);
+}
+
 /* Entry of rdbSave / rewriteAppendOnlyFile (cookie: the SK_* kind). These
  * probes are on every process of the binary, since the work runs in fork
  * children: the maps say whose it is. */
@@ -806,6 +820,7 @@ int BPF_KPROBE(persist_entry)
 
 	if (!owner(pid_tgid >> 32, &inst, &child))
 		return 0;
+	hook_inc_inst(inst, k.kind == SK_RDB_SAVE ? HOOK_RDBSAVE : HOOK_AOFRW);
 	ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&fn_start, &k, &ts, BPF_ANY))
 		sst_inc(SST_INFLIGHT_FULL);
@@ -858,6 +873,7 @@ int BPF_KRETPROBE(cow_return, long bytes)
 
 	if (!cs)
 		return 0;
+	hook_inc_inst(cs->parent, HOOK_COW);
 	e = event_new();
 	if (!e)
 		return 0;

@@ -274,6 +274,27 @@ int elfbin_call_sites(const struct elfbin *b, uint64_t target, struct elfsym *si
 	return n;
 }
 
+int elfbin_rip_relative(const struct elfbin *b, uint64_t addr)
+{
+	int64_t off = vaddr_to_off(b, addr, 1);
+	cs_insn *insn = NULL;
+	size_t count, avail;
+	int rip = 0, o;
+	csh cs;
+
+	if (off < 0 || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return 0;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	avail = b->maplen - (size_t)off < 16 ? b->maplen - (size_t)off : 16;
+	count = cs_disasm(cs, b->map + off, avail, addr, 1, &insn);
+	for (o = 0; count && o < insn[0].detail->x86.op_count; o++)
+		rip |= insn[0].detail->x86.operands[o].type == X86_OP_MEM &&
+		       insn[0].detail->x86.operands[o].mem.base == X86_REG_RIP;
+	cs_free(insn, count);
+	cs_close(&cs);
+	return rip;
+}
+
 static const char *string_at(const struct elfbin *b, uint64_t addr)
 {
 	int64_t off = vaddr_to_off(b, addr, 1);

@@ -65,6 +65,28 @@ static json_object *at(json_object *a, size_t i)
 	return i < alen(a) ? json_object_array_get_idx(a, i) : NULL;
 }
 
+static void hooks_from(struct inst_report *in, json_object *a)
+{
+	size_t i;
+
+	in->nhooks = 0;
+	for (i = 0; i < alen(a) && i < HOOK_REPORTED; i++) {
+		struct hook_status *h = &in->hooks[in->nhooks++];
+		json_object *o = at(a, i);
+		char name[32];
+
+		str(h->hook, sizeof(h->hook), o, "hook");
+		str(h->function, sizeof(h->function), o, "function");
+		str(name, sizeof(name), o, "strategy");
+		h->strategy = hook_strategy_from(name);
+		str(name, sizeof(name), o, "verdict");
+		h->verdict = hook_verdict_from(name);
+		h->hits = (unsigned long long)inum(o, "hits");
+		h->expected = (unsigned long long)inum(o, "expected");
+		str(h->note, sizeof(h->note), o, "note");
+	}
+}
+
 /* The value of name under a name function, or -1. */
 static int lookup(const char *(*fn)(int), int lo, int hi, json_object *o, const char *key)
 {
@@ -461,6 +483,7 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 		str(in->product, sizeof(in->product), o, "product");
 		str(in->version, sizeof(in->version), o, "version");
 		str(in->probes, sizeof(in->probes), o, "probes");
+		hooks_from(in, get(o, "hooks"));
 		in->ended = flag(o, "ended");
 		memory_from(in, get(o, "memory"));
 		in->restart_of = (pid_t)inum(o, "restart_of");

@@ -13,6 +13,30 @@ static void add_double(json_object *o, const char *k, double v)
 	json_object_object_add(o, k, json_object_new_double(v));
 }
 
+static void add_int(json_object *o, const char *k, long long v);
+
+/* Each hook: how it was probed and whether it fired (user/hooks_user.h). */
+static json_object *hooks_json(const struct inst_report *in)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < in->nhooks; i++) {
+		const struct hook_status *h = &in->hooks[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "hook", json_object_new_string(h->hook));
+		json_object_object_add(o, "function", json_object_new_string(h->function));
+		json_object_object_add(o, "strategy", json_object_new_string(hook_strategy_name(h->strategy)));
+		json_object_object_add(o, "verdict", json_object_new_string(hook_verdict_name(h->verdict)));
+		add_int(o, "hits", (long long)h->hits);
+		add_int(o, "expected", (long long)h->expected);
+		json_object_object_add(o, "note", json_object_new_string(h->note));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static void add_int(json_object *o, const char *k, long long v)
 {
 	json_object_object_add(o, k, json_object_new_int64(v));
@@ -406,6 +430,8 @@ int render_json(FILE *f, const struct run_report *r)
 		if (in->since_wall)
 			add_double(o, "traced_since", in->since_wall);
 		json_object_object_add(o, "probes", json_object_new_string(in->probes));
+		if (in->nhooks)
+			json_object_object_add(o, "hooks", hooks_json(in));
 		add_memory(o, in);
 		for (j = 0; j < in->ncmds; j++) {
 			json_object *c = json_object_new_object();

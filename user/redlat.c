@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 	FILE *svg = NULL;
 	double start, next_interval, next_alive, next_slice, slice_t0, next_publish, next_tidy;
 	char err[512];
-	int n, i, rc = 1, printed = 0, alive, waiting = 0;
+	int n, i, rc = 1, printed = 0, alive, waiting = 0, dropped = 0;
 
 	switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
 	case 1:
@@ -494,7 +494,12 @@ int main(int argc, char **argv)
 		die_line("%s", started_up(tr.targets, tr.ntargets, err));
 		goto out;
 	}
-	drop_privileges(&cfg, &tr);
+	/* --serve's thread must start with no more than redlat keeps: in
+	 * exact mode with --serve a silent command hook cannot fall back */
+	if (!cfg.exact || srv) {
+		drop_privileges(&cfg, &tr);
+		dropped = 1;
+	}
 	start = (double)now_ns();
 	report.start_wall = stalls_wall((__u64)start);
 	if (cfg.exact)
@@ -526,8 +531,20 @@ int main(int argc, char **argv)
 
 		if (cfg.duration_s && now - start >= cfg.duration_s * 1e9)
 			break;
+		/* Exact mode gives up CAP_SYS_ADMIN, and with it the means to
+		 * attach a fallback, once each command hook has fired (or has
+		 * nothing left to fall back to): until then it checks them at
+		 * every turn. */
+		if (!dropped) {
+			tracer_verify(&tr, stderr);
+			if (tracer_cmd_settled(&tr)) {
+				drop_privileges(&cfg, &tr);
+				dropped = 1;
+			}
+		}
 		if (now >= next_alive) {
 			next_alive = now + 0.5e9;
+			tracer_verify(&tr, stderr);
 			alive = check_alive(&tr, cfg.follow);
 			if (cfg.follow)
 				alive += follow_restarts(&tr, &report);

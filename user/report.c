@@ -180,6 +180,27 @@ static void inst_title(FILE *f, const struct inst_report *in)
 	fprintf(f, "%s\n", in->ended ? ": the process ended during the run" : "");
 }
 
+/* The hooks that are not as in a usual build: a fallback in force, a
+ * hook without a direct caller, one silent where it should have fired. */
+static void render_hooks(FILE *f, const struct inst_report *in)
+{
+	int i, n = 0;
+
+	for (i = 0; i < in->nhooks; i++) {
+		const struct hook_status *h = &in->hooks[i];
+
+		if (!h->note[0] && h->verdict != HV_SILENT && h->verdict != HV_MISSED)
+			continue;
+		if (h->strategy == HS_NONE && h->verdict == HV_ABSENT && i)
+			continue;	/* said by the "Not probed" line */
+		if (!n++)
+			fprintf(f, "Probes not as in a usual build (hook, function: how, verdict):\n");
+		fprintf(f, "  %s, %s: %s, %s (%llu hits, %llu expected)%s%s\n", h->hook, h->function,
+			hook_strategy_name(h->strategy), hook_verdict_name(h->verdict), h->hits, h->expected,
+			h->note[0] ? "; " : "", h->note);
+	}
+}
+
 /* Execution times come from Redis's microsecond clock: 0 is a command that
  * began and ended within one tick. */
 static const char *fmt_exec(double ns, char *buf)
@@ -310,6 +331,7 @@ void render_text(FILE *f, const struct run_report *r, int all_histograms)
 
 		fprintf(f, "\n");
 		inst_title(f, in);
+		render_hooks(f, in);
 		fprintf(f, "\n");
 		if (r->stalls_only) {
 			fprintf(f, "Commands not traced (--stalls-only).\n");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "commands.h"
+#include "hooks_user.h"
 #include "stalls.h"
 #include "procs.h"
 
@@ -42,6 +43,9 @@ struct inst_report {
 	double since_wall;	/* --follow: traced from (unix time), 0 from the start */
 	char probes[256];	/* where it was probed, for the record */
 	char missing[512];	/* rare-event functions absent, and what that loses */
+	/* each hook's strategy and whether it fired (none in older reports) */
+	struct hook_status hooks[HOOK_REPORTED];
+	int nhooks;
 	struct inst_stalls *st;	/* forks, fsyncs, ...: owned by the tracer */
 	/* memory facts read from /proc at the end of the run, for the doctor;
 	 * -1 when unknown */

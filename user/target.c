@@ -12,8 +12,11 @@ const struct rare_fn rare_fns[RARE_MAX] = {
 	[RARE_COW] = { { "zmalloc_get_private_dirty", NULL }, "the child's copy-on-write bytes" },
 };
 
-/* A rare-event function that exists and is really called (an LTO build may
- * keep the symbol of a function it inlined everywhere). */
+/* A rare-event function that exists is probed at its entry. Without a
+ * direct caller it may still run (through a pointer), or be a symbol an
+ * LTO build kept after inlining it everywhere: it is attached all the same
+ * (a rare hook costs nothing) and trusted only once it fires
+ * (user/tracer.c verifies it against what the tracepoints saw). */
 static void find_rare(struct target *t, struct elfbin *b)
 {
 	struct elfsym site;
@@ -21,10 +24,11 @@ static void find_rare(struct target *t, struct elfbin *b)
 	int i, j;
 
 	for (i = 0; i < RARE_MAX; i++) {
-		t->has_rare[i] = 0;
+		t->has_rare[i] = t->rare_callers[i] = 0;
 		for (j = 0; j < 2 && rare_fns[i].names[j] && !t->has_rare[i]; j++)
-			t->has_rare[i] = !elfbin_sym(b, rare_fns[i].names[j], &t->rare[i]) &&
-					 elfbin_call_sites(b, t->rare[i].addr, &site, 1) > 0;
+			t->has_rare[i] = !elfbin_sym(b, rare_fns[i].names[j], &t->rare[i]);
+		if (t->has_rare[i])
+			t->rare_callers[i] = elfbin_call_sites(b, t->rare[i].addr, &site, 1) > 0;
 		if (!t->has_rare[i] && len < sizeof(t->rare_missing) - 80)
 			len += snprintf(t->rare_missing + len, sizeof(t->rare_missing) - len, "%s%s (%s)",
 					len ? ", " : "", rare_fns[i].names[0], rare_fns[i].loses);
@@ -128,6 +132,20 @@ static void find_libc_fork(struct target *t)
 			 len ? ", " : "");
 }
 
+void target_cmd_use(struct target *t, int s)
+{
+	t->cmd_strategy = s;
+	if (s == HS_CALL_SITES || s == HS_NONE) {
+		if (s == HS_NONE)
+			t->nsites = 0;
+		return;
+	}
+	t->sites[0] = t->cmd_entry;
+	t->sites[0].is_jmp = 0;
+	t->nsites = 1;
+	snprintf(t->site_funcs[0], sizeof(t->site_funcs[0]), "its entry");
+}
+
 int target_analyze(struct target *t, char *err, size_t errlen)
 {
 	const char *path = t->proc.probe_path;
@@ -166,17 +184,19 @@ int target_analyze(struct target *t, char *err, size_t errlen)
 			 "most %d", t->proc.pid, t->proc.exe, SLOWLOG_FN, MAX_SITES, MAX_SITES - 1);
 		goto fail;
 	}
-	if (t->nsites <= 0) {
-		snprintf(err, errlen, "pid %d: %s never calls %s directly (inlined by this build?); "
-			 "redlat has no other way to time commands in it yet",
-			 t->proc.pid, t->proc.exe, SLOWLOG_FN);
-		goto fail;
-	}
 	for (i = 0; i < t->nsites; i++) {
 		const char *f = elfbin_func_at(b, t->sites[i].addr);
 
 		snprintf(t->site_funcs[i], sizeof(t->site_funcs[i]), "%s", f ? f : "?");
 	}
+	t->cmd_entry = fn;
+	t->cmd_entry_rip = elfbin_rip_relative(b, fn.addr);
+	t->cmd_note[0] = 0;
+	/* no direct caller: called through a pointer, or from a clone
+	 * without a symbol; the entry catches both (verified once attached) */
+	target_cmd_use(t, hook_first_strategy(1, t->nsites));
+	if (t->cmd_strategy != HS_CALL_SITES)
+		snprintf(t->cmd_note, sizeof(t->cmd_note), "no direct call of %s found", SLOWLOG_FN);
 	find_rare(t, b);
 	find_cycles(t, b);
 	find_libc_fork(t);

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "elfsym.h"
+#include "hooks_user.h"
 #include "procs.h"
 #include "stalls.h"
 
@@ -35,16 +36,26 @@ struct target {
 	char version[32];
 	char product[16];	/* "redis" or "valkey" */
 	int subcommands;	/* names parent|sub */
-	/* Execution span: call sites of slowlogPushEntryIfNeeded. */
+	/* Execution span: call sites of slowlogPushEntryIfNeeded, or its
+	 * entry (sites[0], nsites 1) when cmd_strategy says so. */
 	struct elfsym sites[MAX_SITES];
 	char site_funcs[MAX_SITES][48];
 	int nsites;
+	int cmd_strategy;		/* enum hook_strategy */
+	struct elfsym cmd_entry;	/* the function itself, for the fallback */
+	int cmd_entry_rip;		/* its first instruction is RIP-relative */
+	char cmd_note[160];		/* what the strategy in force replaced */
+	/* hook counters when the strategy in force was attached, and the
+	 * verdicts so far (user/hooks_user.h) */
+	unsigned long long hook_base[HOOK_NCOUNTERS];
+	struct hook_status hooks[HOOK_REPORTED];
 	/* Skip-slowlog procs timed by an entry/return pair. */
 	struct elfsym skip[MAX_SKIP_PROCS];
 	int skip_id[MAX_SKIP_PROCS];	/* index in skip_slowlog_procs */
 	int nskip;
 	struct elfsym rare[RARE_MAX];
-	int has_rare[RARE_MAX];
+	int has_rare[RARE_MAX];		/* attached (the symbol exists) */
+	int rare_callers[RARE_MAX];	/* and has direct callers */
 	char rare_missing[512];
 	/* glibc's fork(): the span Redis times as latest_fork_usec */
 	char libc_path[PATH_MAX + 32];
@@ -74,5 +85,8 @@ struct target {
 /* Read the binary and pick the probe points. 0, or -1 with a one-line
  * reason naming what is missing. */
 int target_analyze(struct target *t, char *err, size_t errlen);
+/* Probe the command hook with strategy s (HS_CALL_SITES keeps the sites
+ * found; HS_ENTRY and HS_ENTRY_NO_CALLER use the entry). */
+void target_cmd_use(struct target *t, int s);
 
 #endif

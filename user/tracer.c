@@ -62,6 +62,7 @@ static int register_target(struct tracer *t, int k, char *err, size_t errlen)
 	for (j = 0; j < MAX_SITES; j++)
 		g->site_fds[j] = -1;
 	g->nlinks = 0;
+	memset(g->hook_base, 0, sizeof(g->hook_base));
 	memset(&t->stalls[k], 0, sizeof(t->stalls[k]));
 	t->stalls[k].pid = g->proc.pid;
 	t->stalls[k].have_fault_tp = t->have_fault_tp;
@@ -203,18 +204,39 @@ static __u64 cycle_cookie(const struct target *g, int cycle)
 	return (__u64)cycle | (g->cycle_ret[cycle] ? CYCLE_COOKIE_RET : 0);
 }
 
+static int attach_sites(struct tracer *t, struct target *g)
+{
+	int i;
+
+	for (i = 0; i < g->nsites; i++) {
+		g->site_fds[i] = uprobe_open(bpf_program__fd(t->skel->progs.slowlog_site), g->proc.pid,
+					     g->proc.probe_path, g->sites[i].off);
+		if (g->site_fds[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void detach_sites(struct target *g)
+{
+	int i;
+
+	for (i = 0; i < g->nsites; i++) {
+		if (g->site_fds[i] >= 0)
+			close(g->site_fds[i]);
+		g->site_fds[i] = -1;
+	}
+}
+
 static int attach_target(struct tracer *t, struct target *g, char *err, size_t errlen)
 {
 	struct commands_bpf *s = t->skel;
 	const char *path = g->proc.probe_path;
 	int i, h;
 
-	for (i = 0; i < g->nsites; i++) {
-		g->site_fds[i] = uprobe_open(bpf_program__fd(s->progs.slowlog_site), g->proc.pid, path,
-					     g->sites[i].off);
-		if (g->site_fds[i] < 0)
-			goto fail;
-	}
+	t->cmd_probes = 1;
+	if (attach_sites(t, g))
+		goto fail;
 	for (i = 0; i < g->nskip; i++) {
 		g->links[g->nlinks] = attach_u(s->progs.skip_entry, 0, g->proc.pid, path,
 					      g->skip[i].off, g->skip_id[i]);
@@ -434,7 +456,7 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		t->ntp++;
 	}
 	for (k = 0; k < t->ntargets; k++)
-		need_switch |= !t->targets[k].has_rare[RARE_FORK];
+		need_switch |= !t->targets[k].rare_callers[RARE_FORK];
 	if (need_switch && attach_sched_switch(t, err, errlen))
 		return -1;
 	/* copy-on-write faults: x86's exceptions tracepoint, not everywhere */
@@ -474,7 +496,7 @@ int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errle
 	if (register_target(t, k, err, errlen))
 		return -1;
 	t->ntargets++;
-	if ((!g->has_rare[RARE_FORK] && attach_sched_switch(t, err, errlen)) || attach_rare(t, k, err, errlen) ||
+	if ((!g->rare_callers[RARE_FORK] && attach_sched_switch(t, err, errlen)) || attach_rare(t, k, err, errlen) ||
 	    (t->attached && attach_target(t, &t->targets[k], err, errlen))) {
 		/* keep it: what its probes caught so far is its own */
 		tracer_target_ended(t, k);
@@ -490,11 +512,7 @@ void tracer_target_ended(struct tracer *t, int k)
 	__u32 tgid = (__u32)g->proc.pid;
 	int i;
 
-	for (i = 0; i < g->nsites; i++) {
-		if (g->site_fds[i] >= 0)
-			close(g->site_fds[i]);
-		g->site_fds[i] = -1;
-	}
+	detach_sites(g);
 	for (i = 0; i < g->nlinks; i++)
 		bpf_link__destroy(g->links[i]);
 	g->nlinks = 0;
@@ -515,7 +533,7 @@ void tracer_poll(struct tracer *t, int timeout_ms)
 		usleep(timeout_ms * 1000);
 }
 
-static void percpu_sum(int fd, unsigned n, unsigned long long *out)
+static void percpu_sum(int fd, __u32 first, unsigned n, unsigned long long *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	__u64 *vals;
@@ -528,7 +546,9 @@ static void percpu_sum(int fd, unsigned n, unsigned long long *out)
 	if (!vals)
 		return;
 	for (k = 0; k < n; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
+		__u32 key = first + k;
+
+		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
 		for (c = 0; c < ncpu; c++)
 			out[k] += vals[c];
@@ -538,7 +558,154 @@ static void percpu_sum(int fd, unsigned n, unsigned long long *out)
 
 void tracer_stall_stats(struct tracer *t, unsigned long long *stats)
 {
-	percpu_sum(bpf_map__fd(t->skel->maps.stall_stats), SST_MAX, stats);
+	percpu_sum(bpf_map__fd(t->skel->maps.stall_stats), 0, SST_MAX, stats);
+}
+
+/* ---- are the hooks firing? ---- */
+
+static const char *const hook_names[HOOK_REPORTED] = {
+	[HOOK_CMD] = "command", [HOOK_FORK] = "fork", [HOOK_REPL] = "repl",
+	[HOOK_RDBSAVE] = "rdbsave", [HOOK_AOFRW] = "aofrw", [HOOK_COW] = "cow",
+};
+
+/* Syncs by fork children of files of class fclass: an rdbSave or AOF
+ * rewrite child syncs its file before it renames it. */
+static unsigned long long child_syncs(const struct inst_stalls *s, int fclass)
+{
+	static const int kinds[] = { SK_FSYNC, SK_FDATASYNC, SK_SYNC_FILE_RANGE };
+	unsigned long long n = 0;
+	struct hist h;
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		stalls_hist_sum(s, kinds[i], ROLE_CHILD, fclass, &h);
+		n += h.count;
+	}
+	return n;
+}
+
+static void rare_status(struct target *g, const unsigned long long *c, struct inst_stalls *s)
+{
+	int r;
+
+	for (r = 0; r < RARE_MAX; r++) {
+		struct hook_status *h = &g->hooks[1 + r];
+		unsigned long long ev = 0;
+		int per_event = 0;
+
+		switch (1 + r) {
+		case HOOK_FORK:
+			ev = c[HOOK_EV_FORK];
+			per_event = 1;
+			break;
+		case HOOK_RDBSAVE:
+			ev = child_syncs(s, FC_RDB);
+			break;
+		case HOOK_AOFRW:
+			ev = child_syncs(s, FC_AOF);
+			break;
+		case HOOK_COW:	/* a child that saved reports its copied bytes */
+			ev = child_syncs(s, FC_RDB) + child_syncs(s, FC_AOF);
+			break;
+		}
+		snprintf(h->hook, sizeof(h->hook), "%s", hook_names[1 + r]);
+		snprintf(h->function, sizeof(h->function), "%s", rare_fns[r].names[0]);
+		if (g->has_rare[r] && !strcmp(g->product, "valkey") && rare_fns[r].names[1])
+			snprintf(h->function, sizeof(h->function), "%s", rare_fns[r].names[1]);
+		h->strategy = !g->has_rare[r] ? HS_NONE : g->rare_callers[r] ? HS_ENTRY : HS_ENTRY_NO_CALLER;
+		h->hits = c[1 + r];
+		h->expected = ev;
+		h->verdict = hook_verdict(h->strategy, h->hits, ev, per_event, 1);
+		h->note[0] = 0;
+		if (h->verdict == HV_SILENT || h->verdict == HV_MISSED)
+			snprintf(h->note, sizeof(h->note), "%s %llu of %llu times: %s lost", h->verdict == HV_SILENT ?
+				 "never fired, expected" : "fired", h->hits, ev, rare_fns[r].loses);
+		else if (h->strategy == HS_ENTRY_NO_CALLER && h->verdict == HV_UNVERIFIED)
+			snprintf(h->note, sizeof(h->note), "no direct caller in this build; trusted once it fires");
+		else if (h->strategy == HS_NONE)
+			snprintf(h->note, sizeof(h->note), "no such symbol: %s lost", rare_fns[r].loses);
+	}
+	/* a fork purpose that never came is not Redis's */
+	if (g->hooks[HOOK_FORK].verdict == HV_SILENT)
+		s->have_fork_probe = 0;
+	if (g->hooks[HOOK_COW].verdict == HV_SILENT)
+		s->have_cow_probe = 0;
+}
+
+/* The command hook of g, and a switch to its next strategy when it proved
+ * silent. 1 when it switched. */
+static int cmd_status(struct tracer *t, struct target *g, const unsigned long long *c)
+{
+	struct hook_status *h = &g->hooks[HOOK_CMD];
+	int next, silent_sites = g->nsites;
+
+	snprintf(h->hook, sizeof(h->hook), "command");
+	snprintf(h->function, sizeof(h->function), SLOWLOG_FN);
+	h->strategy = g->cmd_strategy;
+	h->hits = c[HOOK_CMD] - g->hook_base[HOOK_CMD];
+	h->expected = c[HOOK_EV_REPLY] - g->hook_base[HOOK_EV_REPLY];
+	h->verdict = hook_verdict(h->strategy, h->hits, h->expected, 0, HOOK_CMD_EVIDENCE);
+	snprintf(h->note, sizeof(h->note), "%s", g->cmd_note);
+	if ((h->strategy == HS_ENTRY || h->strategy == HS_ENTRY_NO_CALLER) && g->cmd_entry_rip)
+		snprintf(h->note + strlen(h->note), sizeof(h->note) - strlen(h->note),
+			 "%sits first instruction is RIP-relative: each hit is single-stepped, "
+			 "the dearest kind of uprobe", h->note[0] ? "; " : "");
+	if (h->verdict != HV_SILENT)
+		return 0;
+	next = hook_next_strategy(g->cmd_strategy, 1);
+	if (next == HS_NONE) {
+		snprintf(h->note, sizeof(h->note), "never fired over %llu requests served: commands "
+			 "are not timed in this build", h->expected);
+		return 0;
+	}
+	detach_sites(g);
+	target_cmd_use(g, next);
+	memcpy(g->hook_base, c, sizeof(g->hook_base));
+	snprintf(g->cmd_note, sizeof(g->cmd_note), "its %d call site%s never fired over %llu requests "
+		 "served: switched to %s", silent_sites, silent_sites == 1 ? "" : "s", h->expected,
+		 hook_strategy_name(next));
+	if (t->attached && attach_sites(t, g)) {
+		snprintf(g->cmd_note + strlen(g->cmd_note), sizeof(g->cmd_note) - strlen(g->cmd_note),
+			 ", which could not be attached (%s)", strerror(errno));
+		detach_sites(g);
+		target_cmd_use(g, HS_NONE);
+	}
+	return cmd_status(t, g, c) + 1;
+}
+
+int tracer_verify(struct tracer *t, FILE *log)
+{
+	int k, switched = 0;
+
+	for (k = 0; k < t->ntargets; k++) {
+		struct target *g = &t->targets[k];
+		unsigned long long c[HOOK_NCOUNTERS];
+
+		percpu_sum(bpf_map__fd(t->skel->maps.hook_hits), (__u32)k * HOOK_NCOUNTERS, HOOK_NCOUNTERS, c);
+		rare_status(g, c, &t->stalls[k]);
+		if (!t->cmd_probes || g->ended)
+			continue;
+		if (cmd_status(t, g, c)) {
+			switched++;
+			if (log)
+				fprintf(log, "redlat: pid %d: %s %s\n", g->proc.pid, SLOWLOG_FN, g->cmd_note);
+		}
+	}
+	return switched;
+}
+
+int tracer_cmd_settled(const struct tracer *t)
+{
+	int k;
+
+	for (k = 0; k < t->ntargets && t->cmd_probes; k++) {
+		const struct target *g = &t->targets[k];
+
+		if (!g->ended && g->hooks[HOOK_CMD].verdict != HV_FIRED &&
+		    hook_next_strategy(g->cmd_strategy, 1) != HS_NONE)
+			return 0;
+	}
+	return 1;
 }
 
 /* Who had the CPU while each instance's main thread waited for it. Past
@@ -731,7 +898,10 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 		r->ninsts = t->ntargets;
 	}
 	collect_stalls(t);
+	tracer_verify(t, NULL);
 	for (k = 0; k < t->ntargets; k++) {
+		memcpy(r->insts[k].hooks, t->targets[k].hooks, sizeof(r->insts[k].hooks));
+		r->insts[k].nhooks = HOOK_REPORTED;
 		stalls_sort(&t->stalls[k]);
 		r->insts[k].st = &t->stalls[k];
 		r->insts[k].ended = t->targets[k].ended;
@@ -767,7 +937,7 @@ void tracer_tidy(struct tracer *t)
 
 void tracer_stats(struct tracer *t, unsigned long long *stats)
 {
-	percpu_sum(bpf_map__fd(t->skel->maps.stats), STAT_MAX, stats);
+	percpu_sum(bpf_map__fd(t->skel->maps.stats), 0, STAT_MAX, stats);
 }
 
 void tracer_close(struct tracer *t)

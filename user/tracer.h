@@ -35,6 +35,7 @@ struct tracer {
 	FILE *events_out;	/* --events: one line per event as it comes */
 	double event_min_ns;
 	int loops;
+	int cmd_probes;	/* the command probes were attached at least once */
 };
 
 /* loops: the main thread's time accounting (event loop, run queue, cycles),
@@ -69,6 +70,14 @@ void tracer_detach(struct tracer *t);
  * order on first use). */
 int tracer_collect(struct tracer *t, struct run_report *r);
 void tracer_stats(struct tracer *t, unsigned long long *stats);
+/* Check that each hook fired where the evidence (requests answered, forks,
+ * children that saved) says it ran, into each target's hooks[]; a silent
+ * command hook goes to its next strategy (said on log). Returns how many
+ * switched. */
+int tracer_verify(struct tracer *t, FILE *log);
+/* Every live target's command hook fired, or has no strategy left to try:
+ * exact mode may give up CAP_SYS_ADMIN. */
+int tracer_cmd_settled(const struct tracer *t);
 /* Does the kernel let this thread read the maps with the capabilities it
  * has now? */
 int tracer_maps_readable(struct tracer *t);
