@@ -11,7 +11,8 @@
 # - no refusal where nothing is full: a main thread whose first sleep that
 #   redlat sees is outside epoll_wait made the first sched_switch need two
 #   new stall histogram keys at once, and the kernel refused the second
-#   (stall_hist_full 1 in 9 of 10 runs before the fix, and once a soak).
+#   (stall_hist_full 1 in 9 of 10 runs before the fix, and once a soak);
+# - a stall histogram map of four keys: the refused samples said.
 . "$(dirname "$0")/lib.sh"
 PORT=7341
 private_binary
@@ -116,5 +117,22 @@ EOF
 done
 check_report_json "$TMP/sw.1.json"
 note "first switch after a sleep outside epoll_wait: no stall histogram sample refused"
+
+# 4. A stall histogram map of four keys: the four redlat makes for the
+# main thread's waits fill it, and every other stall sample (event-loop
+# iterations, here) is refused, counted and said.
+redis-benchmark -p $PORT -c 1 -P 64 -n 100000000 debug sleep 0.001 >/dev/null 2>&1 &
+BENCH_PID=$!
+PIDS+=("$BENCH_PID")
+REDLAT_TEST_MAX_ENTRIES=stall_hists=4 run_redlat "$TMP/sh.txt" -p "$PID"
+record_ids "$REDLAT_PID" "$TMP/ids.sh"
+sleep 2
+kill -INT "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/sh.txt.err")"
+kill "$BENCH_PID"
+wait "$BENCH_PID" 2>/dev/null
+grep -qE "^drops: .*[0-9]+ stall samples lost: the stall histogram map refused a new key" "$TMP/sh.txt" \
+	|| fail "the text report has no drops: line for the refused stall samples: $(grep -i drops "$TMP/sh.txt")"
+note "stall histogram map of four keys: $(grep -o '[0-9]* stall samples lost' "$TMP/sh.txt")"
 assert_text_restored "$PID"
 for f in "$TMP"/ids.*; do assert_ids_gone "$f" "redlat's programs or links left after the runs"; done
