@@ -205,7 +205,7 @@ static int follow_restarts(struct tracer *tr, struct run_report *report)
 	struct redis_proc procs[MAX_TARGETS];
 	struct follow_proc lost[MAX_INSTS], cand[MAX_TARGETS];
 	int lk[MAX_INSTS], match[MAX_INSTS];
-	int nlost = 0, ncand = 0, n, i, k, found = 0;
+	int nlost = 0, ncand = 0, n, i, k, found = 0, servers = 0;
 	char err[512];
 
 	for (k = 0; k < tr->ntargets; k++) {
@@ -216,11 +216,11 @@ static int follow_restarts(struct tracer *tr, struct run_report *report)
 	}
 	if (!nlost)
 		return 0;
-	n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS, &i);
-	if (i > n && !warned_many) {
+	n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS, &servers);
+	if (servers > n && !warned_many) {
 		warned_many = 1;
 		fprintf(stderr, "redlat: %d Redis servers run here; --follow looks for restarts among the "
-			"first %d found only\n", i, n);
+			"first %d found only\n", servers, n);
 	}
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < tr->ntargets && tr->targets[k].proc.pid != procs[i].pid; k++)

@@ -107,13 +107,17 @@ static size_t merge_older(struct timeline *tl, size_t half, double g, int apply)
 static void timeline_compact(struct timeline *tl)
 {
 	size_t half = tl->n / 2, i, w = 0;
-	double g = INFINITY;
+	double g = INFINITY, t0 = INFINITY, t1 = -INFINITY;
 
-	for (i = 0; i < half; i++)
+	for (i = 0; i < half; i++) {
 		g = fmin(g, tl->s[i].len_s);
+		t0 = fmin(t0, tl->s[i].t);
+		t1 = fmax(t1, tl->s[i].t + tl->s[i].len_s);
+	}
 	g = 2 * fmax(g, 1e-3);
-	/* ends: when g spans the run, one slice an instance is left */
-	while (merge_older(tl, half, g, 0) > half / 2)
+	/* once g spans the older half, one slice an instance is left there
+	 * (at most MAX_INSTS of TL_MAX_SLICES / 2) */
+	while (merge_older(tl, half, g, 0) > half / 2 && g < t1 - t0)
 		g *= 2;
 	merge_older(tl, half, g, 1);
 	for (i = 0; i < tl->n; i++)
