@@ -341,9 +341,13 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 	init = bpf_map_lookup_elem(&zero_fd, &zero);
 	if (!init)
 		return;
-	st = lookup_or_init(&fds, &fk, init);	/* LRU: evicts, never full */
-	if (!st)
+	/* an LRU map evicts rather than fill, but an insert can still be
+	 * refused (no free node this CPU can take, a bucket lock busy) */
+	st = lookup_or_init(&fds, &fk, init);
+	if (!st) {
+		stat_inc(STAT_DROP_STATE_FULL);
 		return;
+	}
 	if (st->gen != gen || st->npending == 0) {
 		st->read_ts = bpf_ktime_get_ns();
 		st->gen = gen;

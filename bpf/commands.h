@@ -40,7 +40,7 @@ enum redlat_stat {
 	STAT_DROP_FD_EVICTED, /* response spans lost: the connection's state was
 			       * evicted from the fds LRU map */
 	STAT_DROP_STATE_FULL, /* a read or an entry probe not tracked: its
-			       * in-flight map was full */
+			       * in-flight map was full, or fds refused it */
 	STAT_CYCLE_HITS,      /* per-iteration and per-command cycle probes
 			       * (fast expire cycle, eviction) */
 	STAT_MAX,

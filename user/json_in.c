@@ -396,7 +396,7 @@ static int timeline_from(struct run_report *r, int inst, json_object *a)
 		sl->len_s = num(o, "length_s");
 		for (c = 0; c < TL_CLASSES; c++)
 			for (k = 0; k < TL_BUCKETS; k++)
-				sl->n[c][k] = (__u32)json_object_get_int64(at(get(o, cls[c]), (size_t)k));
+				sl->n[c][k] = (__u64)json_object_get_int64(at(get(o, cls[c]), (size_t)k));
 	}
 	return 0;
 }

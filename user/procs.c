@@ -158,28 +158,41 @@ int procs_check_root(const char *root, char *err, size_t errlen)
 	return -1;
 }
 
-int procs_find_all(const char *root, struct redis_proc *out, int max)
+int procs_find_all(const char *root, struct redis_proc *out, int max, int *found)
 {
 	DIR *d = opendir(root);
+	struct redis_proc *extra = NULL, *p;
 	struct dirent *de;
-	int n = 0;
+	int n = 0, all = 0;
 
 	if (!d)
 		return -1;
-	while ((de = readdir(d)) && n < max) {
+	while ((de = readdir(d))) {
 		long pid;
 
 		if (!isdigit((unsigned char)de->d_name[0]) ||
 		    parse_long(de->d_name, 1, INT32_MAX, &pid))
 			continue;
-		if (fill(root, (pid_t)pid, &out[n]) || !is_server(&out[n]))
+		/* past max, go on only to count the rest */
+		if (n == max && !found)
+			break;
+		if (n == max && !extra && !(extra = malloc(sizeof(*extra))))
+			break;
+		p = n < max ? &out[n] : extra;
+		if (fill(root, (pid_t)pid, p) || !is_server(p))
 			continue;
-		if (is_fork_child(root, (pid_t)pid, out[n].exe))
+		if (is_fork_child(root, (pid_t)pid, p->exe))
 			continue;
-		fill_ports(root, &out[n]);	/* only for Redis: it reads every fd */
+		all++;
+		if (n == max)
+			continue;
+		fill_ports(root, p);	/* only for Redis: it reads every fd */
 		n++;
 	}
 	closedir(d);
+	free(extra);
+	if (found)
+		*found = all;
 	return n;
 }
 

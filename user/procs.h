@@ -22,8 +22,9 @@ struct redis_proc {
 int procs_check_root(const char *root, char *err, size_t errlen);
 
 /* Every Redis server process (fork children excluded). Returns the count
- * (up to max) or -1. */
-int procs_find_all(const char *proc_root, struct redis_proc *out, int max);
+ * stored (up to max) or -1; found (may be NULL) gets how many there are,
+ * past max too, so that the caller can say how many it left out. */
+int procs_find_all(const char *proc_root, struct redis_proc *out, int max, int *found);
 
 /* One pid: 0, or -1 with a one-line reason in err (no such process, not
  * a Redis server, unreadable). */

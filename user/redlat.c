@@ -117,7 +117,9 @@ static int find_targets(const struct config *cfg, struct target **out)
 			n++;
 		}
 	} else {
-		n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS);
+		int found = 0;
+
+		n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS, &found);
 		if (n < 0) {
 			die_line("cannot read " PROC_ROOT ": %s", strerror(errno));
 			return -1;
@@ -126,6 +128,10 @@ static int find_targets(const struct config *cfg, struct target **out)
 			die_line("no redis-server or valkey-server process is running; start one or give -p PID");
 			return -1;
 		}
+		if (found > n)
+			fprintf(stderr, "redlat: %d Redis servers run here; tracing the first %d found, %d not "
+				"traced: give -p PID (up to %d times) to choose which\n", found, n, found - n,
+				MAX_TARGETS);
 	}
 	t = calloc(n, sizeof(*t));
 	if (!t)
@@ -189,6 +195,9 @@ static void print_ports(FILE *f, const struct redis_proc *p)
 		fprintf(f, "%s%d", i ? "," : " port ", p->ports[i]);
 }
 
+/* said once a run: more servers than follow_restarts looks among */
+static int warned_many;
+
 /* --follow: trace the restarts of the targets that ended (follow.h says
  * which process is one). Returns the restarts now traced. */
 static int follow_restarts(struct tracer *tr, struct run_report *report)
@@ -196,7 +205,7 @@ static int follow_restarts(struct tracer *tr, struct run_report *report)
 	struct redis_proc procs[MAX_TARGETS];
 	struct follow_proc lost[MAX_INSTS], cand[MAX_TARGETS];
 	int lk[MAX_INSTS], match[MAX_INSTS];
-	int nlost = 0, ncand = 0, n, i, k, found = 0;
+	int nlost = 0, ncand = 0, n, i, k, found = 0, servers = 0;
 	char err[512];
 
 	for (k = 0; k < tr->ntargets; k++) {
@@ -207,7 +216,12 @@ static int follow_restarts(struct tracer *tr, struct run_report *report)
 	}
 	if (!nlost)
 		return 0;
-	n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS);
+	n = procs_find_all(PROC_ROOT, procs, MAX_TARGETS, &servers);
+	if (servers > n && !warned_many) {
+		warned_many = 1;
+		fprintf(stderr, "redlat: %d Redis servers run here; --follow looks for restarts among the "
+			"first %d found only\n", servers, n);
+	}
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < tr->ntargets && tr->targets[k].proc.pid != procs[i].pid; k++)
 			;

@@ -270,13 +270,13 @@ static void render_mode(FILE *f, const struct run_report *r)
 void render_drops(FILE *f, const struct run_report *r)
 {
 	static const struct { int stall, stat; const char *what; } drops[] = {
-		{ 0, STAT_DROP_HIST_FULL, "command samples lost: no room for a new key in the histogram map" },
+		{ 0, STAT_DROP_HIST_FULL, "command samples lost: the histogram map refused a new key (full, or no kernel memory then)" },
 		{ 0, STAT_DROP_NAME, "commands whose name could not be read" },
 		{ 0, STAT_DROP_PENDING, "response spans past the commands one write answers that redlat tracks" },
 		{ 0, STAT_DROP_FD_EVICTED, "response spans whose connection the LRU map evicted" },
-		{ 0, STAT_DROP_STATE_FULL, "reads or exec entries not tracked (in-flight map full)" },
+		{ 0, STAT_DROP_STATE_FULL, "reads or exec entries not tracked (in-flight map full, or the connections' map refused one)" },
 		{ 1, SST_LOST, "stall events lost to a full ring buffer (the histograms count them)" },
-		{ 1, SST_HIST_FULL, "stall samples lost: no room for a new key in the stall histogram map" },
+		{ 1, SST_HIST_FULL, "stall samples lost: the stall histogram map refused a new key (full, or no kernel memory then)" },
 		{ 1, SST_CHILDREN_FULL, "fork children not followed (children map full)" },
 		{ 1, SST_INFLIGHT_FULL, "stalls not timed (in-flight map full)" },
 		{ 1, SST_THIEVES_FULL, "run-queue waits not charged to the task that had the CPU (map full)" },

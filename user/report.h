@@ -64,10 +64,15 @@ struct inst_stalls;
  * holds [2^(k-1), 2^k) us, and the last one everything above. */
 #define TL_BUCKETS 24
 enum { TL_FAST, TL_SLOW, TL_CLASSES };	/* fast-command, command */
+/* Slices kept, all instances together (408 bytes each: 1.6 MB): at this
+ * many, the older half is merged pairwise, so that a run of days stays
+ * bounded, the newer half keeps its resolution and the oldest slices get
+ * wider each time. Counts are summed, never dropped. */
+#define TL_MAX_SLICES 4096
 struct tl_slice {
 	int inst;		/* index in run_report.insts */
 	double t, len_s;	/* unix time of the slice's start, its length */
-	__u32 n[TL_CLASSES][TL_BUCKETS];
+	__u64 n[TL_CLASSES][TL_BUCKETS];	/* 64 bits: merged slices add up */
 };
 struct timeline {
 	struct tl_slice *s;
@@ -108,6 +113,9 @@ double tl_bucket_low_ns(int k);
  * did not hold yet. Nothing is added when no command ran. -1 on ENOMEM. */
 int timeline_add(struct timeline *tl, int inst, const struct inst_report *cur,
 		 const struct inst_report *prev, double t0, double t1);
+/* Append sl (later than every slice of its instance), merging older ones
+ * first at TL_MAX_SLICES. -1 on ENOMEM. */
+int timeline_push(struct timeline *tl, const struct tl_slice *sl);
 void timeline_free(struct timeline *tl);
 
 /* Sampled mode, at the end of a window: fold the window's own percentiles

@@ -48,6 +48,30 @@ static int test_map_sizes(struct commands_bpf *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The stall histograms that the sched_switch programs add to, created
+ * here (empty: collect_stalls skips them until they count). The map is not
+ * preallocated, and the kernel's allocator for it keeps one spare element
+ * a CPU, refilled from an irq_work: sched_switch runs with interrupts off,
+ * so a switch that needed two new keys (the first run-queue wait after a
+ * sleep outside epoll_wait, and that sleep) had the second refused with
+ * ENOMEM: the soak's one stall_hist_full (tools/soak, BENCHMARKS.md). */
+static void make_switch_hists(struct tracer *t, __u32 tgid)
+{
+	static const struct { __u16 kind; __u8 role; } keys[] = {
+		{ SK_RUNQ, 0 }, { SK_RUNQ, 1 }, { SK_OFFCPU, OFF_SLEEP }, { SK_OFFCPU, OFF_BLOCKED },
+	};
+	static const struct hist zero;
+	size_t i;
+
+	for (i = 0; t->loops && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct stall_key k = { .tgid = tgid, .kind = keys[i].kind, .role = keys[i].role };
+
+		/* a refusal here leaves the insert to the BPF side, which counts
+		 * its own refusals */
+		bpf_map__update_elem(t->skel->maps.stall_hists, &k, sizeof(k), &zero, sizeof(zero), BPF_NOEXIST);
+	}
+}
+
 /* Make target k known to the BPF side: its tgid in the mask and the
  * per-instance maps, its fd class slot. */
 static int register_target(struct tracer *t, int k, char *err, size_t errlen)
@@ -75,6 +99,7 @@ static int register_target(struct tracer *t, int k, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	make_switch_hists(t, tgid);
 	return 0;
 }
 
@@ -778,8 +803,8 @@ static void collect_stalls(struct tracer *t)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, h))
-			continue;
+		if (bpf_map_lookup_elem(fd, &key, h) || !h->count)
+			continue;	/* empty: made by make_switch_hists */
 		for (k = 0; k < t->ntargets; k++)
 			if ((__u32)t->targets[k].proc.pid == key.tgid)
 				stalls_set_hist(&t->stalls[k], &key, h);

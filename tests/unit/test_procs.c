@@ -152,12 +152,67 @@ static void test_get_no_process(void **state)
 static void test_find_all_skips_self(void **state)
 {
 	struct redis_proc ps[16];
-	int i, n = procs_find_all("/proc", ps, 16);
+	int i, n = procs_find_all("/proc", ps, 16, NULL);
 
 	assert_true(n >= 0);
 	for (i = 0; i < n; i++)
 		assert_int_not_equal(ps[i].pid, getpid());
-	assert_int_equal(procs_find_all("/no/such/proc", ps, 16), -1);
+	assert_int_equal(procs_find_all("/no/such/proc", ps, 16, NULL), -1);
+}
+
+/* A fake /proc entry: stat and the exe link are what finding reads. */
+static void fake_proc(const char *root, int pid, const char *comm, int ppid, const char *exe)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d", root, pid);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%d/stat", root, pid);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%d (%s) S %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n", pid, comm, ppid,
+		pid, pid);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%d/exe", root, pid);
+	assert_int_equal(symlink(exe, path), 0);
+}
+
+/* More servers than the caller has room for: it gets max of them, and the
+ * count of all, so that it can say how many it left out. Fork children and
+ * other processes are not counted. */
+static void test_find_all_counts_past_max(void **state)
+{
+	char dir[] = "/tmp/redlat-procs.XXXXXX", cmd[64];
+	struct redis_proc *ps = calloc(64, sizeof(*ps));
+	int i, j, n, found = -1;
+
+	(void)state;
+	assert_non_null(ps);
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 40; i++)
+		fake_proc(dir, 1000 + i, i % 2 ? "redis-server" : "valkey-server", 1, "/usr/bin/redis-server");
+	fake_proc(dir, 2000, "redis-rdb-bgsave", 1000, "/usr/bin/redis-server");	/* a BGSAVE child */
+	fake_proc(dir, 2001, "sh", 1, "/bin/sh");
+
+	n = procs_find_all(dir, ps, 32, &found);
+	assert_int_equal(n, 32);
+	assert_int_equal(found, 40);
+	for (i = 0; i < n; i++) {
+		assert_in_range(ps[i].pid, 1000, 1039);
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(ps[i].pid, ps[j].pid);
+	}
+	assert_int_equal(procs_find_all(dir, ps, 32, NULL), 32);
+	found = -1;
+	assert_int_equal(procs_find_all(dir, ps, 64, &found), 40);
+	assert_int_equal(found, 40);
+	found = -1;
+	assert_int_equal(procs_find_all(dir, ps, 0, &found), 0);
+	assert_int_equal(found, 40);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(ps);
 }
 
 /* This test binary is linked with glibc: its libc is found, through the
@@ -361,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_get_self_not_redis),
 		cmocka_unit_test(test_get_no_process),
 		cmocka_unit_test(test_find_all_skips_self),
+		cmocka_unit_test(test_find_all_counts_past_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

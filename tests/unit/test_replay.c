@@ -249,6 +249,19 @@ static void test_round_trip(void **state)
 			fill_cmds(&in[0], mode == 1);
 			timeline_add(&r.tl, 0, &in[0], NULL, 1795600000.0, 1795600001.0);
 		}
+		if (mode == 0) {
+			/* a long run's timeline: older slices merged, wider, with
+			 * counts past 32 bits */
+			struct tl_slice sl = { .inst = 1, .len_s = 1 };
+			int k;
+
+			for (k = 0; k <= TL_MAX_SLICES; k++) {
+				sl.t = 1795600001.0 + k;
+				sl.n[TL_SLOW][5] = 3000000000ULL;
+				assert_int_equal(timeline_push(&r.tl, &sl), 0);
+			}
+			assert_true(r.tl.s[0].len_s > 1 || r.tl.s[1].len_s > 1);
+		}
 		r.scale = mode == 1 ? run_scale(&r) : 1;
 		fill_stalls(&s);
 		in[0].st = &s;

@@ -1013,8 +1013,8 @@ static void test_drops(void **state)
 	r->not_followed = 0;
 	r->stats[STAT_DROP_HIST_FULL] = 4;
 	buf = drops_text(r);
-	assert_string_equal(buf, "drops: 4 command samples lost: no room for a new key in the histogram map; 7 stall events "
-			    "not kept past 100000 an instance (the histograms count them).\n");
+	assert_string_equal(buf, "drops: 4 command samples lost: the histogram map refused a new key (full, or no "
+			    "kernel memory then); 7 stall events not kept past 100000 an instance (the histograms count them).\n");
 	free(buf);
 	assert_int_equal(run_not_kept(r), 7);
 

@@ -411,6 +411,44 @@ static void test_sampled_gaps(void **state)
 	synthetic_free(r);
 }
 
+/* A run of days: the timeline merged its older slices (timeline_push),
+ * wider than the newer ones. The heat columns still tile the run from the
+ * plot's left edge to its right, in order, none overlapping. */
+static void test_merged_timeline(void **state)
+{
+	struct run_report *r = synthetic(1);
+	double secs = 3 * 86400, prev_end = PLOT_X0, x = 0, w = 0;
+	const char *p;
+	size_t cells = 0;
+	char *svg;
+	int s;
+
+	(void)state;
+	r->duration_s = secs;
+	r->tl.n = 0;
+	for (s = 0; s < secs; s++) {
+		struct tl_slice sl = { .inst = 0, .t = T0 + s, .len_s = 1 };
+
+		sl.n[TL_FAST][3] = 1000;
+		assert_int_equal(timeline_push(&r->tl, &sl), 0);
+	}
+	assert_true(r->tl.s[0].len_s > 1);	/* merged */
+	svg = render(r);
+	assert_well_formed(svg);
+	for (p = svg; (p = strstr(p, "<rect class=\"heat\"")); p++) {
+		x = rect_x_after(p, "");
+		w = strtod(strstr(p, "width=\"") + 7, NULL);
+		assert_true(x >= prev_end - 0.15);	/* both rounded to 0.1 px */
+		assert_true(x <= prev_end + 1.15);	/* the builder leaves up to 1 px */
+		prev_end = x + w;
+		cells++;
+	}
+	assert_true(cells > 100);
+	assert_float_equal(prev_end, PLOT_X1, 1.1);
+	free(svg);
+	synthetic_free(r);
+}
+
 /* A name that the next mark would cover is left out (its tooltip keeps
  * it); one with room is written. */
 static void test_names_make_room(void **state)
@@ -511,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_every_kind),
 		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_sampled_gaps),
+		cmocka_unit_test(test_merged_timeline),
 		cmocka_unit_test(test_names_make_room),
 		cmocka_unit_test(test_stalls_only_and_empty),
 		cmocka_unit_test(test_replayed_picture),
