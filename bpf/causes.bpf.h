@@ -87,11 +87,12 @@ static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
 	event_send(e);
 }
 
-/* epoll_wait returned on the main thread: an iteration begins. */
-static __always_inline void loop_poll_exit(__u32 tgid)
+/* epoll_wait returned on the main thread: an iteration begins. btf: the
+ * caller is a tp_btf program, which loads task fields directly (a
+ * bpf_probe_read_kernel() call each otherwise). */
+static __always_inline void loop_poll_exit(__u32 tgid, const int btf)
 {
 	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
-	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!ls)
 		return;
@@ -99,8 +100,17 @@ static __always_inline void loop_poll_exit(__u32 tgid)
 	ls->it_start = bpf_ktime_get_ns();
 	ls->runq_ns = ls->sleep_ns = ls->block_ns = ls->thief_ns = 0;
 	ls->thief_pid = 0;
-	ls->minflt0 = BPF_CORE_READ(task, min_flt);
-	ls->majflt0 = BPF_CORE_READ(task, maj_flt);
+	if (btf) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		ls->minflt0 = task->min_flt;
+		ls->majflt0 = task->maj_flt;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		ls->minflt0 = BPF_CORE_READ(task, min_flt);
+		ls->majflt0 = BPF_CORE_READ(task, maj_flt);
+	}
 }
 
 /* task_struct's state field: __state since 5.14, state before */
@@ -108,16 +118,42 @@ struct task_struct___old {
 	long state;
 } __attribute__((preserve_access_index));
 
-static __always_inline unsigned int task_state(struct task_struct *t)
+static __always_inline unsigned int task_state(struct task_struct *t, const int btf)
 {
+	if (btf) {
+		if (bpf_core_field_exists(t->__state))
+			return t->__state;
+		return (unsigned int)((struct task_struct___old *)t)->state;
+	}
 	if (bpf_core_field_exists(t->__state))
 		return BPF_CORE_READ(t, __state);
 	return (unsigned int)BPF_CORE_READ((struct task_struct___old *)t, state);
 }
 
-static __always_inline void loop_switch_out(struct loop_state *ls, struct task_struct *prev, __u64 now)
+/* The comm of t into c (16 bytes, zeroed by the caller). */
+static __always_inline void task_comm(struct task_struct *t, char *c, const int btf)
 {
-	unsigned int st = task_state(prev);
+	int i, end = 0;
+
+	if (!btf) {
+		BPF_CORE_READ_STR_INTO((char (*)[16])c, t, comm);
+		return;
+	}
+	/* two loads; the bytes past the NUL are cleared, as the string read
+	 * leaves them (comm is a key of the thieves map) */
+	__builtin_memcpy(c, t->comm, 16);
+	for (i = 0; i < 16; i++) {
+		end |= !c[i];
+		if (end)
+			c[i] = 0;
+	}
+	c[15] = 0;
+}
+
+static __always_inline void loop_switch_out(struct loop_state *ls, struct task_struct *prev, __u64 now,
+					    const int btf)
+{
+	unsigned int st = task_state(prev, btf);
 
 	ls->off_ts = now;
 	if (st == 0) {		/* TASK_RUNNING: preempted */
@@ -158,7 +194,7 @@ static __always_inline void loop_off_event(__u32 tgid, struct task_struct *next,
 }
 
 static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, struct task_struct *prev,
-					   struct task_struct *next, __u64 now)
+					   __u32 ppid, struct task_struct *next, __u64 now, const int btf)
 {
 	__u64 runq = 0, slept = 0;
 
@@ -176,9 +212,9 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 
 		/* role: 1 when preempted (an involuntary switch) */
 		stall_hist_add(tgid, SK_RUNQ, ls->off_how == OFF_RUNNABLE, 0, runq);
-		tk.pid = BPF_CORE_READ(prev, pid);
+		tk.pid = ppid;
 		if (tk.pid) {	/* not the idle task */
-			BPF_CORE_READ_STR_INTO(&tk.comm, prev, comm);
+			task_comm(prev, tk.comm, btf);
 			v = lookup_or_init(&thieves, &tk, &zero);
 			if (v)
 				__sync_fetch_and_add(v, runq);
@@ -213,22 +249,31 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 
 /* Called from the sched_switch programs (commands.bpf.c) for every switch. */
 static __always_inline void loop_sched_switch(struct task_struct *prev, struct task_struct *next,
-					      __u32 ppid, __u32 npid)
+					      __u32 ppid, __u32 npid, const int btf)
 {
 	struct loop_state *ls;
+	int pout, nin;
 	__u64 now;
 
 	if (!loop_on)
 		return;
-	if (!((tgid_mask >> (ppid & 63)) & 1) && !((tgid_mask >> (npid & 63)) & 1))
+	pout = (tgid_mask >> (ppid & 63)) & 1;
+	nin = (tgid_mask >> (npid & 63)) & 1;
+	if (!pout && !nin)
 		return;
+	/* a main thread's switch has one side in the mask, the other
+	 * (usually) not: no lookup for that side */
 	now = bpf_ktime_get_ns();
-	ls = bpf_map_lookup_elem(&loops, &ppid);
-	if (ls)
-		loop_switch_out(ls, prev, now);
-	ls = bpf_map_lookup_elem(&loops, &npid);
-	if (ls)
-		loop_switch_in(ls, npid, prev, next, now);
+	if (pout) {
+		ls = bpf_map_lookup_elem(&loops, &ppid);
+		if (ls)
+			loop_switch_out(ls, prev, now, btf);
+	}
+	if (nin) {
+		ls = bpf_map_lookup_elem(&loops, &npid);
+		if (ls)
+			loop_switch_in(ls, npid, prev, ppid, next, now, btf);
+	}
 }
 
 /* Redis's internal cycles: a begin probe (cookie: the cycle, and

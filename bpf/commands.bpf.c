@@ -424,7 +424,7 @@ static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long
 	return 0;
 }
 
-static __always_inline int on_sys_exit(long id, long ret)
+static __always_inline int on_sys_exit(long id, long ret, const int btf)
 {
 	__u64 pid_tgid;
 
@@ -439,7 +439,7 @@ static __always_inline int on_sys_exit(long id, long ret)
 	if (loop_on && is_poll_nr(id)) {
 		pid_tgid = bpf_get_current_pid_tgid();
 		if ((__u32)pid_tgid == pid_tgid >> 32 && maybe_ours(pid_tgid >> 32))
-			loop_poll_exit(pid_tgid >> 32);
+			loop_poll_exit(pid_tgid >> 32, btf);
 		return 0;
 	}
 	if (!inflight_n)
@@ -477,7 +477,7 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
 	if (exit_skip())
 		return 0;
-	return on_sys_exit(regs->orig_ax, ret);
+	return on_sys_exit(regs->orig_ax, ret, 1);
 }
 
 SEC("raw_tp/sys_enter")
@@ -494,7 +494,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	if (exit_skip())
 		return 0;
-	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
+	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret, 0);
 }
 
 /* Scheduler tracepoints, twins as the syscall ones: they fire for every
@@ -504,7 +504,7 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 {
 	__u32 ppid = prev->pid, npid = next->pid;
 
-	loop_sched_switch(prev, next, ppid, npid);
+	loop_sched_switch(prev, next, ppid, npid, 1);
 	fork_sched_switch(preempt, ppid, npid);
 	return 0;
 }
@@ -514,7 +514,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 {
 	__u32 ppid = BPF_CORE_READ(prev, pid), npid = BPF_CORE_READ(next, pid);
 
-	loop_sched_switch(prev, next, ppid, npid);
+	loop_sched_switch(prev, next, ppid, npid, 0);
 	fork_sched_switch(preempt, ppid, npid);
 	return 0;
 }

@@ -106,6 +106,10 @@ struct {
 
 /* Entries in sys_start: while 0, sys_exit has nothing to look up. */
 __u32 inflight_n = 0;
+/* Entries in children (fork children followed, all instances): while 0,
+ * a page fault has nothing to count, and page_fault returns after one
+ * load instead of a lookup of the faulting process. */
+__u32 children_live = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -564,6 +568,7 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 		sst_inc(SST_CHILDREN_FULL);
 		return 0;
 	}
+	__sync_fetch_and_add(&children_live, 1);
 	__sync_fetch_and_add(&in->nchildren, 1);
 	__sync_fetch_and_or(&tgid_mask, 1ULL << (cpid & 63));
 	return 0;
@@ -623,7 +628,8 @@ int BPF_PROG(proc_exit, struct task_struct *task)
 		}
 		event_send(e);
 	}
-	bpf_map_delete_elem(&children, &pid);
+	if (!bpf_map_delete_elem(&children, &pid))
+		__sync_fetch_and_add(&children_live, -1);
 	if (in)
 		__sync_fetch_and_add(&in->nchildren, -1);
 	return 0;
@@ -633,9 +639,17 @@ int BPF_PROG(proc_exit, struct task_struct *task)
 SEC("raw_tp/page_fault_user")
 int BPF_PROG(page_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
+	struct inst_state *in;
+	__u32 tgid;
 
+	/* every user page fault on the host comes here: no child, nothing
+	 * to count; then the mask before the lookup */
+	if (!children_live)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!((tgid_mask >> (tgid & 63)) & 1))
+		return 0;
+	in = bpf_map_lookup_elem(&targets, &tgid);
 	if (!in || !in->nchildren)
 		return 0;
 	__sync_fetch_and_add(&in->faults, 1);
