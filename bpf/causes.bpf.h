@@ -44,11 +44,12 @@ static __always_inline int is_poll_nr(long id)
 }
 
 /* The main thread of instance tgid enters epoll_wait: the iteration ends. */
-static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
+static __always_inline void loop_poll_enter(__u32 tgid)
 {
 	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
 	struct task_struct *task;
 	struct stall_event *e;
+	struct inst_state *in;
 	__u64 now, busy, off;
 
 	if (!ls)
@@ -62,6 +63,9 @@ static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
 	stall_hist_add(tgid, SK_LOOP, 0, 0, busy);
 	if (busy < event_min_ns)
 		return;
+	in = bpf_map_lookup_elem(&targets, &tgid);
+	if (!in)
+		return;	/* going: user space deletes targets first, then loops */
 	e = event_new();
 	if (!e)
 		return;

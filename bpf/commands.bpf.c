@@ -281,8 +281,19 @@ static __always_inline int is_target(__u32 tgid)
 }
 
 
+/* read_fd's value while the thread has no read in flight. Its entry
+ * stays (thread_exit removes it): a map update at every read() and a
+ * delete at every return cost more than writing the value in place. */
+#define READ_NONE 0xffffffffu
+
 static __always_inline void read_enter(__u32 tid, __u32 fd)
 {
+	__u32 *v = bpf_map_lookup_elem(&read_fd, &tid);
+
+	if (v) {
+		*v = fd;	/* fd -1 reads as READ_NONE: it fails with EBADF */
+		return;
+	}
 	if (bpf_map_update_elem(&read_fd, &tid, &fd, BPF_ANY))
 		stat_inc(STAT_DROP_STATE_FULL);
 }
@@ -307,10 +318,10 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 	__u32 *fd, zero = 0;
 
 	fd = bpf_map_lookup_elem(&read_fd, &tid);
-	if (!fd)
+	if (!fd || *fd == READ_NONE)
 		return;
 	fk.fd = *fd;
-	bpf_map_delete_elem(&read_fd, &tid);
+	*fd = READ_NONE;
 	if (ret <= 0) {
 		if (ret == 0)	/* the client hung up */
 			fd_gone(&fk);
@@ -328,10 +339,16 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 		st->npending = 0;
 	}
 	if (tid == tgid) {
-		struct cur_read cr = { .fd = fk.fd, .gen = gen };
+		struct cur_read cr = { .fd = fk.fd, .gen = gen }, *c;
 
-		if (bpf_map_update_elem(&cur_fd, &tgid, &cr, BPF_ANY))
+		/* in place: the entry lives as long as the target */
+		c = bpf_map_lookup_elem(&cur_fd, &tgid);
+		if (c) {
+			c->fd = cr.fd;
+			c->gen = cr.gen;
+		} else if (bpf_map_update_elem(&cur_fd, &tgid, &cr, BPF_ANY)) {
 			stat_inc(STAT_DROP_STATE_FULL);
+		}
 	}
 }
 
@@ -395,16 +412,17 @@ static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long
 	if (!maybe_ours(tgid))
 		return 0;
 	tid = (__u32)pid_tgid;
+	if (is_poll_nr(id)) {
+		/* loops has an entry for each target, and only for them */
+		if (tid == tgid)
+			loop_poll_enter(tgid);
+		return 0;
+	}
 	in = bpf_map_lookup_elem(&targets, &tgid);
 	if (!in) {
 		/* a fork child's fsyncs belong to its parent */
 		if (is_sync_nr(id) && (cs = bpf_map_lookup_elem(&children, &tgid)))
 			stalls_sys_enter(0, cs->parent, tid, 1, a0, a1, id);
-		return 0;
-	}
-	if (is_poll_nr(id)) {
-		if (tid == tgid)
-			loop_poll_enter(in, tgid);
 		return 0;
 	}
 	stalls_sys_enter(in, tgid, tid, 0, a0, a1, id);
