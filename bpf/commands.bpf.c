@@ -120,12 +120,17 @@ static __always_inline void stat_inc(__u32 which)
 #include "stalls.bpf.h"
 #include "causes.bpf.h"
 
-static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
+static __always_inline void hist_add_n(struct cmd_key *key, __u64 ns, __u64 n)
 {
 	__u32 zero = 0;
 
-	if (hist_add_to(&hists, key, bpf_map_lookup_elem(&zero_hist, &zero), ns))
+	if (hist_add_n_to(&hists, key, bpf_map_lookup_elem(&zero_hist, &zero), ns, n))
 		stat_inc(STAT_DROP_HIST_FULL);
+}
+
+static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
+{
+	hist_add_n(key, ns, 1);
 }
 
 /* The name INFO commandstats uses, for this target's naming rules. */
@@ -352,12 +357,21 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 	}
 }
 
+_Static_assert(CMD_NAME_LEN == 4 * sizeof(__u64), "same_name() compares four words");
+
+static __always_inline int same_name(const char *a, const char *b)
+{
+	const __u64 *x = (const void *)a, *y = (const void *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
 static __always_inline void reply_written(__u32 tgid, __u32 fd)
 {
 	struct fd_key fk = { .tgid = tgid, .fd = fd };
 	struct cmd_key key = { .tgid = tgid, .span = SPAN_RESPONSE };
 	struct fd_state *st;
-	__u32 i, n;
+	__u32 i, n, same = 0;
 	__u64 ns;
 
 	st = bpf_map_lookup_elem(&fds, &fk);
@@ -368,12 +382,23 @@ static __always_inline void reply_written(__u32 tgid, __u32 fd)
 	if (st->gen != gen)
 		return;
 	ns = bpf_ktime_get_ns() - st->read_ts;
+	/* All the commands of one write share ns, and a pipeline's are
+	 * mostly of one name: one histogram update per run of a name, not
+	 * one per command. */
 	for (i = 0; i < MAX_PENDING; i++) {
 		if (i >= n)
 			break;
+		if (same && same_name(key.name, st->pending[i])) {
+			same++;
+			continue;
+		}
+		if (same)
+			hist_add_n(&key, ns, same);
 		__builtin_memcpy(key.name, st->pending[i], CMD_NAME_LEN);
-		hist_add(&key, ns);
+		same = 1;
 	}
+	if (same)
+		hist_add_n(&key, ns, same);
 }
 
 /* Syscall tracepoints. They fire for every syscall on the host, so each
