@@ -316,6 +316,18 @@ struct {
 	__type(value, struct cycle_begun);
 } cycle_start SEC(".maps");
 
+/* A main thread ends: its cycles' entries go with it. */
+static __always_inline void cycles_forget(__u32 tid)
+{
+	struct cycle_key k = { .tid = tid };
+	__u32 c;
+
+	for (c = 0; c < CYCLE_MAX; c++) {
+		k.cycle = c;
+		bpf_map_delete_elem(&cycle_start, &k);
+	}
+}
+
 /* A windowed cycle probe outside a window (warming up, coming off): its
  * cost counts, its sample does not. 1 when the probe must stop here. */
 static __always_inline int cycle_late(struct cycle_key *k)
@@ -323,8 +335,12 @@ static __always_inline int cycle_late(struct cycle_key *k)
 	if (!CYCLE_WINDOWED(k->cycle))
 		return 0;
 	if (!enabled) {
+		struct cycle_begun *b;
+
 		stat_inc(STAT_LATE_HITS);
-		bpf_map_delete_elem(&cycle_start, k);
+		b = bpf_map_lookup_elem(&cycle_start, k);
+		if (b)
+			b->ts = 0;
 		return 1;
 	}
 	stat_inc(STAT_CYCLE_HITS);
@@ -336,7 +352,7 @@ int BPF_KPROBE(cycle_begin)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) & 0xff };
-	struct cycle_begun b = { .ts = bpf_ktime_get_ns() };
+	struct cycle_begun b = { .ts = bpf_ktime_get_ns() }, *bp;
 	__u32 tgid = pid_tgid >> 32;
 	struct loop_state *ls;
 
@@ -347,7 +363,13 @@ int BPF_KPROBE(cycle_begin)
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls)
 		b.runq0 = ls->runq_ns;
-	if (bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY))
+	/* The fast expire cycle runs every iteration: its entry is written
+	 * in place (ts 0 when no cycle is open), not created and deleted
+	 * each time; thread_exit removes it. */
+	bp = bpf_map_lookup_elem(&cycle_start, &k);
+	if (bp)
+		*bp = b;
+	else if (bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY))
 		sst_inc(SST_INFLIGHT_FULL);
 	return 0;
 }
@@ -367,7 +389,7 @@ int BPF_KPROBE(cycle_end)
 	if ((__u32)pid_tgid != tgid || cycle_late(&k))
 		return 0;
 	b = bpf_map_lookup_elem(&cycle_start, &k);
-	if (!b)
+	if (!b || !b->ts)
 		return 0;
 	dur = now - b->ts;
 	dels = b->dels;
@@ -376,14 +398,14 @@ int BPF_KPROBE(cycle_end)
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls && ls->runq_ns >= b->runq0)
 		runq = ls->runq_ns - b->runq0;
-	bpf_map_delete_elem(&cycle_start, &k);
+	b->ts = 0;
 	if (k.cycle == CYCLE_EVICT) {
 		if (!dels)
 			return 0;	/* under maxmemory: nothing evicted */
 		dur = dur > 2 * dels * trap_ns ? dur - 2 * dels * trap_ns : 0;
 	} else if (k.cycle == CYCLE_EVICT_DEL) {
 		eb = bpf_map_lookup_elem(&cycle_start, &ek);
-		if (eb)
+		if (eb && eb->ts)
 			eb->dels++;
 	}
 	/* an entry/return pair adds its calibrated bias; a pair of call-site

@@ -574,6 +574,8 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+static __always_inline void cycles_forget(__u32 tid);	/* causes.bpf.h */
+
 /* A thread of a target or of a fork child ends: what it had in flight ends
  * with it. A killed Redis leaves its syscalls unfinished: an entry left in
  * sys_start would keep inflight_n above 0, and every syscall exit on the
@@ -589,6 +591,7 @@ static __always_inline void thread_exit(__u32 tid)
 	bpf_map_delete_elem(&fn_start, &fk);
 	bpf_map_delete_elem(&read_fd, &tid);
 	bpf_map_delete_elem(&skip_start, &tid);
+	cycles_forget(tid);
 }
 
 SEC("raw_tp/sched_process_exit")
