@@ -44,11 +44,12 @@ static __always_inline int is_poll_nr(long id)
 }
 
 /* The main thread of instance tgid enters epoll_wait: the iteration ends. */
-static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
+static __always_inline void loop_poll_enter(__u32 tgid)
 {
 	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
 	struct task_struct *task;
 	struct stall_event *e;
+	struct inst_state *in;
 	__u64 now, busy, off;
 
 	if (!ls)
@@ -62,6 +63,9 @@ static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
 	stall_hist_add(tgid, SK_LOOP, 0, 0, busy);
 	if (busy < event_min_ns)
 		return;
+	in = bpf_map_lookup_elem(&targets, &tgid);
+	if (!in)
+		return;	/* going: user space deletes targets first, then loops */
 	e = event_new();
 	if (!e)
 		return;
@@ -87,11 +91,12 @@ static __always_inline void loop_poll_enter(struct inst_state *in, __u32 tgid)
 	event_send(e);
 }
 
-/* epoll_wait returned on the main thread: an iteration begins. */
-static __always_inline void loop_poll_exit(__u32 tgid)
+/* epoll_wait returned on the main thread: an iteration begins. btf: the
+ * caller is a tp_btf program, which loads task fields directly (a
+ * bpf_probe_read_kernel() call each otherwise). */
+static __always_inline void loop_poll_exit(__u32 tgid, const int btf)
 {
 	struct loop_state *ls = bpf_map_lookup_elem(&loops, &tgid);
-	struct task_struct *task = (void *)bpf_get_current_task();
 
 	if (!ls)
 		return;
@@ -99,8 +104,17 @@ static __always_inline void loop_poll_exit(__u32 tgid)
 	ls->it_start = bpf_ktime_get_ns();
 	ls->runq_ns = ls->sleep_ns = ls->block_ns = ls->thief_ns = 0;
 	ls->thief_pid = 0;
-	ls->minflt0 = BPF_CORE_READ(task, min_flt);
-	ls->majflt0 = BPF_CORE_READ(task, maj_flt);
+	if (btf) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		ls->minflt0 = task->min_flt;
+		ls->majflt0 = task->maj_flt;
+	} else {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		ls->minflt0 = BPF_CORE_READ(task, min_flt);
+		ls->majflt0 = BPF_CORE_READ(task, maj_flt);
+	}
 }
 
 /* task_struct's state field: __state since 5.14, state before */
@@ -108,16 +122,42 @@ struct task_struct___old {
 	long state;
 } __attribute__((preserve_access_index));
 
-static __always_inline unsigned int task_state(struct task_struct *t)
+static __always_inline unsigned int task_state(struct task_struct *t, const int btf)
 {
+	if (btf) {
+		if (bpf_core_field_exists(t->__state))
+			return t->__state;
+		return (unsigned int)((struct task_struct___old *)t)->state;
+	}
 	if (bpf_core_field_exists(t->__state))
 		return BPF_CORE_READ(t, __state);
 	return (unsigned int)BPF_CORE_READ((struct task_struct___old *)t, state);
 }
 
-static __always_inline void loop_switch_out(struct loop_state *ls, struct task_struct *prev, __u64 now)
+/* The comm of t into c (16 bytes, zeroed by the caller). */
+static __always_inline void task_comm(struct task_struct *t, char *c, const int btf)
 {
-	unsigned int st = task_state(prev);
+	int i, end = 0;
+
+	if (!btf) {
+		BPF_CORE_READ_STR_INTO((char (*)[16])c, t, comm);
+		return;
+	}
+	/* two loads; the bytes past the NUL are cleared, as the string read
+	 * leaves them (comm is a key of the thieves map) */
+	__builtin_memcpy(c, t->comm, 16);
+	for (i = 0; i < 16; i++) {
+		end |= !c[i];
+		if (end)
+			c[i] = 0;
+	}
+	c[15] = 0;
+}
+
+static __always_inline void loop_switch_out(struct loop_state *ls, struct task_struct *prev, __u64 now,
+					    const int btf)
+{
+	unsigned int st = task_state(prev, btf);
 
 	ls->off_ts = now;
 	if (st == 0) {		/* TASK_RUNNING: preempted */
@@ -158,7 +198,7 @@ static __always_inline void loop_off_event(__u32 tgid, struct task_struct *next,
 }
 
 static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, struct task_struct *prev,
-					   struct task_struct *next, __u64 now)
+					   __u32 ppid, struct task_struct *next, __u64 now, const int btf)
 {
 	__u64 runq = 0, slept = 0;
 
@@ -176,9 +216,9 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 
 		/* role: 1 when preempted (an involuntary switch) */
 		stall_hist_add(tgid, SK_RUNQ, ls->off_how == OFF_RUNNABLE, 0, runq);
-		tk.pid = BPF_CORE_READ(prev, pid);
+		tk.pid = ppid;
 		if (tk.pid) {	/* not the idle task */
-			BPF_CORE_READ_STR_INTO(&tk.comm, prev, comm);
+			task_comm(prev, tk.comm, btf);
 			v = lookup_or_init(&thieves, &tk, &zero);
 			if (v)
 				__sync_fetch_and_add(v, runq);
@@ -213,22 +253,31 @@ static __always_inline void loop_switch_in(struct loop_state *ls, __u32 tgid, st
 
 /* Called from the sched_switch programs (commands.bpf.c) for every switch. */
 static __always_inline void loop_sched_switch(struct task_struct *prev, struct task_struct *next,
-					      __u32 ppid, __u32 npid)
+					      __u32 ppid, __u32 npid, const int btf)
 {
 	struct loop_state *ls;
+	int pout, nin;
 	__u64 now;
 
 	if (!loop_on)
 		return;
-	if (!((tgid_mask >> (ppid & 63)) & 1) && !((tgid_mask >> (npid & 63)) & 1))
+	pout = (tgid_mask >> (ppid & 63)) & 1;
+	nin = (tgid_mask >> (npid & 63)) & 1;
+	if (!pout && !nin)
 		return;
+	/* a main thread's switch has one side in the mask, the other
+	 * (usually) not: no lookup for that side */
 	now = bpf_ktime_get_ns();
-	ls = bpf_map_lookup_elem(&loops, &ppid);
-	if (ls)
-		loop_switch_out(ls, prev, now);
-	ls = bpf_map_lookup_elem(&loops, &npid);
-	if (ls)
-		loop_switch_in(ls, npid, prev, next, now);
+	if (pout) {
+		ls = bpf_map_lookup_elem(&loops, &ppid);
+		if (ls)
+			loop_switch_out(ls, prev, now, btf);
+	}
+	if (nin) {
+		ls = bpf_map_lookup_elem(&loops, &npid);
+		if (ls)
+			loop_switch_in(ls, npid, prev, ppid, next, now, btf);
+	}
 }
 
 /* Redis's internal cycles: a begin probe (cookie: the cycle, and
@@ -267,6 +316,18 @@ struct {
 	__type(value, struct cycle_begun);
 } cycle_start SEC(".maps");
 
+/* A main thread ends: its cycles' entries go with it. */
+static __always_inline void cycles_forget(__u32 tid)
+{
+	struct cycle_key k = { .tid = tid };
+	__u32 c;
+
+	for (c = 0; c < CYCLE_MAX; c++) {
+		k.cycle = c;
+		bpf_map_delete_elem(&cycle_start, &k);
+	}
+}
+
 /* A windowed cycle probe outside a window (warming up, coming off): its
  * cost counts, its sample does not. 1 when the probe must stop here. */
 static __always_inline int cycle_late(struct cycle_key *k)
@@ -274,8 +335,12 @@ static __always_inline int cycle_late(struct cycle_key *k)
 	if (!CYCLE_WINDOWED(k->cycle))
 		return 0;
 	if (!enabled) {
+		struct cycle_begun *b;
+
 		stat_inc(STAT_LATE_HITS);
-		bpf_map_delete_elem(&cycle_start, k);
+		b = bpf_map_lookup_elem(&cycle_start, k);
+		if (b)
+			b->ts = 0;
 		return 1;
 	}
 	stat_inc(STAT_CYCLE_HITS);
@@ -287,7 +352,7 @@ int BPF_KPROBE(cycle_begin)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct cycle_key k = { .tid = (__u32)pid_tgid, .cycle = (__u32)bpf_get_attach_cookie(ctx) & 0xff };
-	struct cycle_begun b = { .ts = bpf_ktime_get_ns() };
+	struct cycle_begun b = { .ts = bpf_ktime_get_ns() }, *bp;
 	__u32 tgid = pid_tgid >> 32;
 	struct loop_state *ls;
 
@@ -298,7 +363,13 @@ int BPF_KPROBE(cycle_begin)
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls)
 		b.runq0 = ls->runq_ns;
-	if (bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY))
+	/* The fast expire cycle runs every iteration: its entry is written
+	 * in place (ts 0 when no cycle is open), not created and deleted
+	 * each time; thread_exit removes it. */
+	bp = bpf_map_lookup_elem(&cycle_start, &k);
+	if (bp)
+		*bp = b;
+	else if (bpf_map_update_elem(&cycle_start, &k, &b, BPF_ANY))
 		sst_inc(SST_INFLIGHT_FULL);
 	return 0;
 }
@@ -318,7 +389,7 @@ int BPF_KPROBE(cycle_end)
 	if ((__u32)pid_tgid != tgid || cycle_late(&k))
 		return 0;
 	b = bpf_map_lookup_elem(&cycle_start, &k);
-	if (!b)
+	if (!b || !b->ts)
 		return 0;
 	dur = now - b->ts;
 	dels = b->dels;
@@ -327,14 +398,14 @@ int BPF_KPROBE(cycle_end)
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls && ls->runq_ns >= b->runq0)
 		runq = ls->runq_ns - b->runq0;
-	bpf_map_delete_elem(&cycle_start, &k);
+	b->ts = 0;
 	if (k.cycle == CYCLE_EVICT) {
 		if (!dels)
 			return 0;	/* under maxmemory: nothing evicted */
 		dur = dur > 2 * dels * trap_ns ? dur - 2 * dels * trap_ns : 0;
 	} else if (k.cycle == CYCLE_EVICT_DEL) {
 		eb = bpf_map_lookup_elem(&cycle_start, &ek);
-		if (eb)
+		if (eb && eb->ts)
 			eb->dels++;
 	}
 	/* an entry/return pair adds its calibrated bias; a pair of call-site

@@ -138,12 +138,17 @@ static __always_inline void stat_inc(__u32 which)
 #include "stalls.bpf.h"
 #include "causes.bpf.h"
 
-static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
+static __always_inline void hist_add_n(struct cmd_key *key, __u64 ns, __u64 n)
 {
 	__u32 zero = 0;
 
-	if (hist_add_to(&hists, key, bpf_map_lookup_elem(&zero_hist, &zero), ns))
+	if (hist_add_n_to(&hists, key, bpf_map_lookup_elem(&zero_hist, &zero), ns, n))
 		stat_inc(STAT_DROP_HIST_FULL);
+}
+
+static __always_inline void hist_add(struct cmd_key *key, __u64 ns)
+{
+	hist_add_n(key, ns, 1);
 }
 
 /* The name INFO commandstats uses, for this target's naming rules. */
@@ -303,8 +308,19 @@ static __always_inline int is_target(__u32 tgid)
 }
 
 
+/* read_fd's value while the thread has no read in flight. Its entry
+ * stays (thread_exit removes it): a map update at every read() and a
+ * delete at every return cost more than writing the value in place. */
+#define READ_NONE 0xffffffffu
+
 static __always_inline void read_enter(__u32 tid, __u32 fd)
 {
+	__u32 *v = bpf_map_lookup_elem(&read_fd, &tid);
+
+	if (v) {
+		*v = fd;	/* fd -1 reads as READ_NONE: it fails with EBADF */
+		return;
+	}
 	if (bpf_map_update_elem(&read_fd, &tid, &fd, BPF_ANY))
 		stat_inc(STAT_DROP_STATE_FULL);
 }
@@ -329,10 +345,10 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 	__u32 *fd, zero = 0;
 
 	fd = bpf_map_lookup_elem(&read_fd, &tid);
-	if (!fd)
+	if (!fd || *fd == READ_NONE)
 		return;
 	fk.fd = *fd;
-	bpf_map_delete_elem(&read_fd, &tid);
+	*fd = READ_NONE;
 	if (ret <= 0) {
 		if (ret == 0)	/* the client hung up */
 			fd_gone(&fk);
@@ -354,11 +370,26 @@ static __always_inline void read_exit(__u32 tgid, __u32 tid, long ret)
 		st->npending = 0;
 	}
 	if (tid == tgid) {
-		struct cur_read cr = { .fd = fk.fd, .gen = gen };
+		struct cur_read cr = { .fd = fk.fd, .gen = gen }, *c;
 
-		if (bpf_map_update_elem(&cur_fd, &tgid, &cr, BPF_ANY))
+		/* in place: the entry lives as long as the target */
+		c = bpf_map_lookup_elem(&cur_fd, &tgid);
+		if (c) {
+			c->fd = cr.fd;
+			c->gen = cr.gen;
+		} else if (bpf_map_update_elem(&cur_fd, &tgid, &cr, BPF_ANY)) {
 			stat_inc(STAT_DROP_STATE_FULL);
+		}
 	}
+}
+
+_Static_assert(CMD_NAME_LEN == 4 * sizeof(__u64), "same_name() compares four words");
+
+static __always_inline int same_name(const char *a, const char *b)
+{
+	const __u64 *x = (const void *)a, *y = (const void *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
 static __always_inline void reply_written(__u32 tgid, __u32 fd)
@@ -366,8 +397,8 @@ static __always_inline void reply_written(__u32 tgid, __u32 fd)
 	struct fd_key fk = { .tgid = tgid, .fd = fd };
 	struct cmd_key key = { .tgid = tgid, .span = SPAN_RESPONSE };
 	struct fd_state *st;
+	__u32 i, n, same = 0;
 	__u64 ns, read_ts;
-	__u32 i, n;
 
 	st = bpf_map_lookup_elem(&fds, &fk);
 	if (!st)
@@ -389,12 +420,23 @@ static __always_inline void reply_written(__u32 tgid, __u32 fd)
 	if (st->gen != gen)
 		return;
 	ns = bpf_ktime_get_ns() - read_ts;
+	/* All the commands of one write share ns, and a pipeline's are
+	 * mostly of one name: one histogram update per run of a name, not
+	 * one per command. */
 	for (i = 0; i < MAX_PENDING; i++) {
 		if (i >= n)
 			break;
+		if (same && same_name(key.name, st->pending[i])) {
+			same++;
+			continue;
+		}
+		if (same)
+			hist_add_n(&key, ns, same);
 		__builtin_memcpy(key.name, st->pending[i], CMD_NAME_LEN);
-		hist_add(&key, ns);
+		same = 1;
 	}
+	if (same)
+		hist_add_n(&key, ns, same);
 }
 
 /* Syscall tracepoints. They fire for every syscall on the host, so each
@@ -433,16 +475,17 @@ static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long
 	if (!maybe_ours(tgid))
 		return 0;
 	tid = (__u32)pid_tgid;
+	if (is_poll_nr(id)) {
+		/* loops has an entry for each target, and only for them */
+		if (tid == tgid)
+			loop_poll_enter(tgid);
+		return 0;
+	}
 	in = bpf_map_lookup_elem(&targets, &tgid);
 	if (!in) {
 		/* a fork child's fsyncs belong to its parent */
 		if (is_sync_nr(id) && (cs = bpf_map_lookup_elem(&children, &tgid)))
 			stalls_sys_enter(0, cs->parent, tid, 1, a0, a1, id);
-		return 0;
-	}
-	if (is_poll_nr(id)) {
-		if (tid == tgid)
-			loop_poll_enter(in, tgid);
 		return 0;
 	}
 	stalls_sys_enter(in, tgid, tid, 0, a0, a1, id);
@@ -462,7 +505,7 @@ static __always_inline int on_sys_enter(long id, unsigned long a0, unsigned long
 	return 0;
 }
 
-static __always_inline int on_sys_exit(long id, long ret)
+static __always_inline int on_sys_exit(long id, long ret, const int btf)
 {
 	__u64 pid_tgid;
 
@@ -477,7 +520,7 @@ static __always_inline int on_sys_exit(long id, long ret)
 	if (loop_on && is_poll_nr(id)) {
 		pid_tgid = bpf_get_current_pid_tgid();
 		if ((__u32)pid_tgid == pid_tgid >> 32 && maybe_ours(pid_tgid >> 32))
-			loop_poll_exit(pid_tgid >> 32);
+			loop_poll_exit(pid_tgid >> 32, btf);
 		return 0;
 	}
 	if (!inflight_n)
@@ -515,7 +558,7 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
 	if (exit_skip())
 		return 0;
-	return on_sys_exit(regs->orig_ax, ret);
+	return on_sys_exit(regs->orig_ax, ret, 1);
 }
 
 SEC("raw_tp/sys_enter")
@@ -532,7 +575,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	if (exit_skip())
 		return 0;
-	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret);
+	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ret, 0);
 }
 
 /* Scheduler tracepoints, twins as the syscall ones: they fire for every
@@ -542,7 +585,7 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 {
 	__u32 ppid = prev->pid, npid = next->pid;
 
-	loop_sched_switch(prev, next, ppid, npid);
+	loop_sched_switch(prev, next, ppid, npid, 1);
 	fork_sched_switch(preempt, ppid, npid);
 	return 0;
 }
@@ -552,7 +595,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 {
 	__u32 ppid = BPF_CORE_READ(prev, pid), npid = BPF_CORE_READ(next, pid);
 
-	loop_sched_switch(prev, next, ppid, npid);
+	loop_sched_switch(prev, next, ppid, npid, 0);
 	fork_sched_switch(preempt, ppid, npid);
 	return 0;
 }

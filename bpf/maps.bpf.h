@@ -21,9 +21,10 @@ static __always_inline void *lookup_or_init(void *map, const void *key,
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* Record ns in the histogram at key of map (struct hist values), created
- * from init (zeroed) when absent. -1 when the map is full. */
-static __always_inline int hist_add_to(void *map, const void *key, const void *init, __u64 ns)
+/* Record n samples of ns each in the histogram at key of map (struct hist
+ * values), created from init (zeroed) when absent. -1 when the map is
+ * full. */
+static __always_inline int hist_add_n_to(void *map, const void *key, const void *init, __u64 ns, __u64 n)
 {
 	struct hist *h = bpf_map_lookup_elem(map, key);
 	__u32 slot;
@@ -36,13 +37,18 @@ static __always_inline int hist_add_to(void *map, const void *key, const void *i
 	/* hist_slot() clamps already; hide that from the compiler so the
 	 * check below survives for the verifier. */
 	asm volatile("" : "+r"(slot));
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, ns);
+	__sync_fetch_and_add(&h->count, n);
+	__sync_fetch_and_add(&h->sum_ns, ns * n);
 	if (slot < HIST_SLOTS)
-		__sync_fetch_and_add(&h->slots[slot], 1);
+		__sync_fetch_and_add(&h->slots[slot], n);
 	if (ns > h->max_ns)
 		h->max_ns = ns;
 	return 0;
+}
+
+static __always_inline int hist_add_to(void *map, const void *key, const void *init, __u64 ns)
+{
+	return hist_add_n_to(map, key, init, ns, 1);
 }
 
 #endif

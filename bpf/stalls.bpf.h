@@ -106,6 +106,10 @@ struct {
 
 /* Entries in sys_start: while 0, sys_exit has nothing to look up. */
 __u32 inflight_n = 0;
+/* Entries in children (fork children followed, all instances): while 0,
+ * a page fault has nothing to count, and page_fault returns after one
+ * load instead of a lookup of the faulting process. */
+__u32 children_live = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -564,11 +568,14 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 		sst_inc(SST_CHILDREN_FULL);
 		return 0;
 	}
+	__sync_fetch_and_add(&children_live, 1);
 	__sync_fetch_and_add(&in->nchildren, 1);
 	__sync_fetch_and_or(&tgid_mask, 1ULL << (cpid & 63));
 	hook_inc(in->slot, HOOK_EV_FORK);
 	return 0;
 }
+
+static __always_inline void cycles_forget(__u32 tid);	/* causes.bpf.h */
 
 /* A thread of a target or of a fork child ends: what it had in flight ends
  * with it. A killed Redis leaves its syscalls unfinished: an entry left in
@@ -585,6 +592,7 @@ static __always_inline void thread_exit(__u32 tid)
 	bpf_map_delete_elem(&fn_start, &fk);
 	bpf_map_delete_elem(&read_fd, &tid);
 	bpf_map_delete_elem(&skip_start, &tid);
+	cycles_forget(tid);
 }
 
 SEC("raw_tp/sched_process_exit")
@@ -624,7 +632,8 @@ int BPF_PROG(proc_exit, struct task_struct *task)
 		}
 		event_send(e);
 	}
-	bpf_map_delete_elem(&children, &pid);
+	if (!bpf_map_delete_elem(&children, &pid))
+		__sync_fetch_and_add(&children_live, -1);
 	if (in)
 		__sync_fetch_and_add(&in->nchildren, -1);
 	return 0;
@@ -634,9 +643,17 @@ int BPF_PROG(proc_exit, struct task_struct *task)
 SEC("raw_tp/page_fault_user")
 int BPF_PROG(page_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
+	struct inst_state *in;
+	__u32 tgid;
 
+	/* every user page fault on the host comes here: no child, nothing
+	 * to count; then the mask before the lookup */
+	if (!children_live)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!((tgid_mask >> (tgid & 63)) & 1))
+		return 0;
+	in = bpf_map_lookup_elem(&targets, &tgid);
 	if (!in || !in->nchildren)
 		return 0;
 	__sync_fetch_and_add(&in->faults, 1);
