@@ -329,15 +329,27 @@ static __always_inline void cycles_forget(__u32 tid)
 }
 
 /* A windowed cycle probe outside a window (warming up, coming off): its
- * cost counts, its sample does not. 1 when the probe must stop here. */
-static __always_inline int cycle_late(struct cycle_key *k)
+ * cost counts; a cycle it begins is not recorded, one it ends is if it
+ * began inside the window. 1 when the probe must stop here. */
+/* Set while the window probes are attached and past their warm-up. Unlike
+ * `enabled`, it stays set while user space reads the maps between two
+ * windows that stay attached: a cycle is no command slowed by that
+ * reading, and one of 100 ms beginning then would be lost. */
+__u32 cycles_on = 0;
+
+static __always_inline int cycle_late(struct cycle_key *k, int end)
 {
 	if (!CYCLE_WINDOWED(k->cycle))
 		return 0;
-	if (!enabled) {
+	if (!cycles_on) {
 		struct cycle_begun *b;
 
 		stat_inc(STAT_LATE_HITS);
+		/* A cycle that began in the window is kept, though the window
+		 * closed before it ended: an eviction of 100 ms would otherwise
+		 * be lost whenever it overlaps a window's end. */
+		if (end)
+			return 0;
 		b = bpf_map_lookup_elem(&cycle_start, k);
 		if (b)
 			b->ts = 0;
@@ -358,7 +370,7 @@ int BPF_KPROBE(cycle_begin)
 
 	if ((__u32)pid_tgid != tgid)
 		return 0;	/* the main thread's cycles only */
-	if (cycle_late(&k))
+	if (cycle_late(&k, 0))
 		return 0;
 	ls = bpf_map_lookup_elem(&loops, &tgid);
 	if (ls)
@@ -386,7 +398,7 @@ int BPF_KPROBE(cycle_end)
 	struct stall_event *e;
 	struct loop_state *ls;
 
-	if ((__u32)pid_tgid != tgid || cycle_late(&k))
+	if ((__u32)pid_tgid != tgid || cycle_late(&k, 1))
 		return 0;
 	b = bpf_map_lookup_elem(&cycle_start, &k);
 	if (!b || !b->ts)

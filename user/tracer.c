@@ -835,6 +835,7 @@ int tracer_maps_readable(struct tracer *t)
 void tracer_enable(struct tracer *t)
 {
 	t->skel->bss->enabled = 1;
+	t->skel->bss->cycles_on = 1;
 }
 
 void tracer_disable(struct tracer *t)
@@ -850,6 +851,7 @@ void tracer_detach(struct tracer *t)
 	if (!t->attached)
 		return;
 	t->skel->bss->enabled = 0;
+	t->skel->bss->cycles_on = 0;
 	/* Each uprobe's removal waits for RCU grace periods (60-110 ms measured
 	 * here with both CPUs busy) and Redis keeps trapping until it is done:
 	 * remove them all at once, one thread each, so the waits overlap. */

@@ -9,7 +9,7 @@
 #   the same;
 # - each second in LATENCY HISTORY eviction-del / eviction-cycle (threshold
 #   1 ms, Redis keeps the worst of each second) has a redlat event of that
-#   duration, to Redis's 1 ms resolution (+-10% or 1 ms);
+#   duration around it, to Redis's 1 ms resolution (+-10% or 1 ms);
 # then the same provocation in the default (sampled) mode, on an idle
 # Redis that the windows cover whole, must show the eviction-cycle events.
 . "$(dirname "$0")/lib.sh"
@@ -79,11 +79,13 @@ for name, path in (("eviction-del", sys.argv[2]), ("eviction-cycle", sys.argv[3]
     mine = [e for e in ev if e["event"] == name]
     check(len(hist) >= 1, f"Redis recorded {len(hist)} seconds with an {name} of 1 ms or more")
     for t, ms in hist:
-        # Redis stamps a sample when it ends, with the worst of that second
-        worst = max((e["duration_ns"] / 1e6 for e in mine
-                     if int(e["time"] + e["duration_ns"] / 1e9) == t), default=0)
-        check(abs(worst - (ms + 0.5)) <= max(1, 0.1 * ms),
-              f"{name}, second {t}: Redis's worst {ms} ms, redlat's {worst:.2f} ms")
+        # Redis keeps the worst sample of each second, in whole ms (the
+        # difference of two mstime() reads: within 1 ms of the span either
+        # way); redlat must have that spike, ending in that second (+-1 s:
+        # two clocks)
+        near = [e["duration_ns"] / 1e6 for e in mine if abs(e["time"] + e["duration_ns"] / 1e9 - t - 0.5) <= 1.5]
+        match = [d for d in near if ms - max(1, 0.1 * ms) <= d <= ms + 1 + max(1, 0.1 * ms)]
+        check(match, f"{name}, second {t}: Redis's worst {ms} ms, redlat's {', '.join(f'{d:.2f}' for d in sorted(match or near)[-3:])} ms")
 sys.exit(1 if bad else 0)
 PYEOF
 
@@ -95,19 +97,23 @@ grep -q "lazyfree-lazy-eviction" "$TMP/exact.txt" || fail "no eviction advice: $
 # default mode: the windows cover an idle Redis whole
 fill
 ev0=$(evicted)
-run_redlat "$TMP/sampled.json" -p "$PID" --json -t 1
+run_redlat "$TMP/sampled.json" -p "$PID" --json -t 1 ${EVICT_V:-}
 evict
 sleep 0.3
 kill -INT "$REDLAT_PID"
 wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/sampled.json.err")"
 ev1=$(evicted)
+[ -n "${EVICT_V:-}" ] && grep -v libbpf "$TMP/sampled.json.err" >&2
 check_report_json "$TMP/sampled.json"
 $PY - "$TMP/sampled.json" $((ev1 - ev0)) <<'PYEOF' || fail "sampled mode missed the evictions"
 import json, sys
-st = json.load(open(sys.argv[1]))["instances"][0]["stalls"]
+d = json.load(open(sys.argv[1]))
+st = d["instances"][0]["stalls"]
 ev = [e for e in st["events"] if e["event"] == "eviction-cycle"]
 keys = sum(e.get("keys_evicted", 0) for e in ev)
 print(f"  sampled: {len(ev)} eviction-cycle events, {keys} keys of {sys.argv[2]} evicted", file=sys.stderr)
+if not ev:
+    print("  stats:", {k: v for k, v in d["stats"].items() if v}, d["sampling"], file=sys.stderr)
 sys.exit(0 if ev and 0 < keys <= int(sys.argv[2]) else 1)
 PYEOF
 assert_no_progs "$progs_before" "after the runs"
