@@ -927,8 +927,11 @@ int tracer_collect(struct tracer *t, struct run_report *r)
 	collect_stalls(t);
 	tracer_verify(t, NULL);
 	for (k = 0; k < t->ntargets; k++) {
-		memcpy(r->insts[k].hooks, t->targets[k].hooks, sizeof(r->insts[k].hooks));
-		r->insts[k].nhooks = HOOK_REPORTED;
+		/* the hooks in use: --stalls-only has no command hook */
+		r->insts[k].nhooks = 0;
+		for (i = 0; i < HOOK_REPORTED; i++)
+			if (t->targets[k].hooks[i].hook[0])
+				r->insts[k].hooks[r->insts[k].nhooks++] = t->targets[k].hooks[i];
 		stalls_sort(&t->stalls[k]);
 		r->insts[k].st = &t->stalls[k];
 		r->insts[k].ended = t->targets[k].ended;
