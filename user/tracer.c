@@ -229,6 +229,32 @@ static __u64 cycle_cookie(const struct target *g, int cycle)
 	return (__u64)cycle | (g->cycle_ret[cycle] ? CYCLE_COOKIE_RET : 0);
 }
 
+/* The begin and end probes of g's cycles, the windowed ones or the
+ * others, into links[*n...]. 0, or -1 with errno. */
+static int attach_cycles(struct tracer *t, struct target *g, int windowed, struct bpf_link **links, int *n)
+{
+	struct commands_bpf *s = t->skel;
+	const char *path = g->proc.probe_path;
+	int h, i;
+
+	for (h = 0; h < CYCLE_MAX && t->loops; h++) {
+		if (!CYCLE_WINDOWED(h) != !windowed)
+			continue;
+		for (i = 0; i < g->ncycle[h]; i++) {
+			links[*n] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path, g->cycle_begin[h][i], h);
+			if (!links[*n])
+				return -1;
+			(*n)++;
+			links[*n] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
+					     g->cycle_end[h][i], cycle_cookie(g, h));
+			if (!links[*n])
+				return -1;
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
 static int attach_sites(struct tracer *t, struct target *g)
 {
 	int i;
@@ -257,7 +283,7 @@ static int attach_target(struct tracer *t, struct target *g, char *err, size_t e
 {
 	struct commands_bpf *s = t->skel;
 	const char *path = g->proc.probe_path;
-	int i, h;
+	int i;
 
 	t->cmd_probes = 1;
 	if (attach_sites(t, g))
@@ -275,22 +301,8 @@ static int attach_target(struct tracer *t, struct target *g, char *err, size_t e
 		g->nlinks++;
 	}
 	/* the cycles whose probes fire every iteration or every command */
-	for (h = 0; h < CYCLE_MAX && t->loops; h++) {
-		if (!CYCLE_WINDOWED(h))
-			continue;
-		for (i = 0; i < g->ncycle[h]; i++) {
-			g->links[g->nlinks] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path,
-						      g->cycle_begin[h][i], h);
-			if (!g->links[g->nlinks])
-				goto fail;
-			g->nlinks++;
-			g->links[g->nlinks] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
-						      g->cycle_end[h][i], cycle_cookie(g, h));
-			if (!g->links[g->nlinks])
-				goto fail;
-			g->nlinks++;
-		}
-	}
+	if (attach_cycles(t, g, 1, g->links, &g->nlinks))
+		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot attach a uprobe to pid %d (%s): %s", g->proc.pid, path, strerror(errno));
@@ -411,22 +423,9 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 			goto fail;
 		t->nrare++;
 	}
-	for (h = 0; h < CYCLE_MAX && t->loops; h++) {
-		if (CYCLE_WINDOWED(h))
-			continue;	/* attach_target: with the command probes */
-		for (j = 0; j < g->ncycle[h]; j++) {
-			t->rare_links[t->nrare] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path,
-							   g->cycle_begin[h][j], h);
-			if (!t->rare_links[t->nrare])
-				goto fail;
-			t->nrare++;
-			t->rare_links[t->nrare] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
-							   g->cycle_end[h][j], cycle_cookie(g, h));
-			if (!t->rare_links[t->nrare])
-				goto fail;
-			t->nrare++;
-		}
-	}
+	/* the others go with the command probes (attach_target) */
+	if (attach_cycles(t, g, 0, t->rare_links, &t->nrare))
+		goto fail;
 	t->stalls[k].have_fork_probe = g->has_rare[RARE_FORK];
 	t->stalls[k].have_cow_probe = g->has_rare[RARE_COW];
 	return 0;
