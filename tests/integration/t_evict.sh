@@ -45,21 +45,28 @@ evict() {
 
 evicted() { $R info stats | tr -d '\r' | awk -F: '$1 == "evicted_keys" { print $2 }'; }
 
-fill
-ev0=$(evicted)
-run_redlat "$TMP/exact.json" -p "$PID" --exact --json -t 1
-evict
-sleep 0.3
-kill -INT "$REDLAT_PID"
-wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/exact.json.err")"
-ev1=$(evicted)
-check_report_json "$TMP/exact.json"
+# provoke OUT [redlat options]: fill, trace, evict; sets EVICTED (by INFO)
+provoke() {
+	local out=$1 ev0 ev1; shift
+	fill
+	ev0=$(evicted)
+	run_redlat "$out" -p "$PID" --json -t 1 "$@"
+	evict
+	sleep 0.3
+	kill -INT "$REDLAT_PID"
+	wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$out.err")"
+	ev1=$(evicted)
+	check_report_json "$out"
+	EVICTED=$((ev1 - ev0))
+}
+
+provoke "$TMP/exact.json" --exact
 $R --json latency history eviction-del > "$TMP/del.json"
 $R --json latency history eviction-cycle > "$TMP/cycle.json"
-note "Redis evicted $((ev1 - ev0)) keys"
-[ $((ev1 - ev0)) -ge 3 ] || fail "Redis evicted only $((ev1 - ev0)) keys: the test provoked nothing"
+note "Redis evicted $EVICTED keys"
+[ "$EVICTED" -ge 3 ] || fail "Redis evicted only $EVICTED keys: the test provoked nothing"
 
-$PY - "$TMP/exact.json" "$TMP/del.json" "$TMP/cycle.json" $((ev1 - ev0)) <<'PYEOF' || fail "eviction disagrees with Redis"
+$PY - "$TMP/exact.json" "$TMP/del.json" "$TMP/cycle.json" "$EVICTED" <<'PYEOF' || fail "eviction disagrees with Redis"
 import json, sys
 st = json.load(open(sys.argv[1]))["instances"][0]["stalls"]
 evicted = int(sys.argv[4])
@@ -95,16 +102,8 @@ grep -q "eviction-cycle: .* latency spike" "$TMP/exact.txt" || fail "no eviction
 grep -q "lazyfree-lazy-eviction" "$TMP/exact.txt" || fail "no eviction advice: $(cat "$TMP/exact.txt")"
 
 # default mode: the windows cover an idle Redis whole
-fill
-ev0=$(evicted)
-run_redlat "$TMP/sampled.json" -p "$PID" --json -t 1
-evict
-sleep 0.3
-kill -INT "$REDLAT_PID"
-wait_pid "$REDLAT_PID" || fail "redlat exited with an error: $(cat "$TMP/sampled.json.err")"
-ev1=$(evicted)
-check_report_json "$TMP/sampled.json"
-$PY - "$TMP/sampled.json" $((ev1 - ev0)) <<'PYEOF' || fail "sampled mode missed the evictions"
+provoke "$TMP/sampled.json"
+$PY - "$TMP/sampled.json" "$EVICTED" <<'PYEOF' || fail "sampled mode missed the evictions"
 import json, sys
 d = json.load(open(sys.argv[1]))
 st = d["instances"][0]["stalls"]
