@@ -82,10 +82,13 @@ $(OUTPUT)/tests/%: $(OUTPUT)/tests/%.o $(OUTPUT)/libredlat.a
 # always by cc (gcc), whatever compiles the tests: their code is what the
 # tests expect.
 FIXTURE_CC ?= cc
-fixtures: $(OUTPUT)/tests/fixture-dyn $(OUTPUT)/tests/fixture-stripped
+fixtures: $(OUTPUT)/tests/fixture-dyn $(OUTPUT)/tests/fixture-stripped $(OUTPUT)/tests/fixture-noplt
 $(OUTPUT)/tests/fixture-dyn: tests/unit/fixture.c | $(OUTPUT)/tests
 	$(call msg,FIXTURE,$@)
 	$(Q)$(FIXTURE_CC) -O2 -rdynamic -fno-inline $< -o $@
+$(OUTPUT)/tests/fixture-noplt: tests/unit/fixture.c | $(OUTPUT)/tests
+	$(call msg,FIXTURE,$@)
+	$(Q)$(FIXTURE_CC) -O2 -rdynamic -fno-inline -fno-plt $< -o $@
 $(OUTPUT)/tests/fixture-stripped: tests/unit/fixture.c | $(OUTPUT)/tests
 	$(call msg,FIXTURE,$@)
 	$(Q)$(FIXTURE_CC) -O2 -fno-inline $< -o $@ && strip -s $@

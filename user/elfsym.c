@@ -295,6 +295,96 @@ int elfbin_rip_relative(const struct elfbin *b, uint64_t addr)
 	return rip;
 }
 
+/* The GOT slots (up to max) that the dynamic linker fills with name's
+ * address: JUMP_SLOT and GLOB_DAT relocations against it. */
+static int got_slots(const struct elfbin *b, const char *name, uint64_t *slots, int max)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int n = 0;
+
+	while ((scn = elf_nextscn(b->elf, scn)) && n < max) {
+		Elf_Data *data;
+		size_t i, cnt;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)))
+			continue;
+		cnt = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < cnt && n < max; i++) {
+			Elf_Scn *symscn = elf_getscn(b->elf, sh.sh_link);
+			GElf_Shdr ssh;
+			GElf_Rela r;
+			GElf_Sym sym;
+			const char *sn;
+			int type;
+
+			if (!gelf_getrela(data, (int)i, &r))
+				continue;
+			type = (int)GELF_R_TYPE(r.r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !symscn ||
+			    !gelf_getshdr(symscn, &ssh) ||
+			    !gelf_getsym(elf_getdata(symscn, NULL), (int)GELF_R_SYM(r.r_info), &sym))
+				continue;
+			sn = elf_strptr(b->elf, ssh.sh_link, sym.st_name);
+			if (sn && !strcmp(sn, name))
+				slots[n++] = r.r_offset;
+		}
+	}
+	return n;
+}
+
+int elfbin_plt(const struct elfbin *b, const char *name, struct elfsym *out)
+{
+	uint64_t slots[4];
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+	int nslots, found = -1;
+	csh cs;
+
+	nslots = got_slots(b, name, slots, 4);
+	if (!nslots)
+		return 1;
+	if (elf_getshdrstrndx(b->elf, &shstrndx) || cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return -1;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	while (found && (scn = elf_nextscn(b->elf, scn))) {
+		const char *sname;
+		cs_insn *insn = NULL;
+		size_t count, k;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    !(sname = elf_strptr(b->elf, shstrndx, sh.sh_name)) || strncmp(sname, ".plt", 4) ||
+		    sh.sh_offset + sh.sh_size > b->maplen)
+			continue;
+		count = cs_disasm(cs, b->map + sh.sh_offset, sh.sh_size, sh.sh_addr, 0, &insn);
+		for (k = 0; k < count && found; k++) {
+			const cs_x86 *x = &insn[k].detail->x86;
+			uint64_t slot;
+			int j;
+
+			if (insn[k].id != X86_INS_JMP || x->op_count != 1 || x->operands[0].type != X86_OP_MEM ||
+			    x->operands[0].mem.base != X86_REG_RIP)
+				continue;
+			slot = insn[k].address + insn[k].size + (uint64_t)x->operands[0].mem.disp;
+			for (j = 0; j < nslots; j++)
+				if (slot == slots[j])
+					break;
+			if (j == nslots)
+				continue;
+			out->addr = insn[k].address;
+			out->size = insn[k].size;
+			out->off = sh.sh_offset + (insn[k].address - sh.sh_addr);
+			out->is_jmp = 1;
+			found = 0;
+		}
+		cs_free(insn, count);
+	}
+	cs_close(&cs);
+	return found;
+}
+
 static const char *string_at(const struct elfbin *b, uint64_t addr)
 {
 	int64_t off = vaddr_to_off(b, addr, 1);

@@ -41,6 +41,13 @@ int elfbin_call_sites(const struct elfbin *b, uint64_t target, struct elfsym *si
  * for one it emulates. 0 otherwise, or when it cannot tell. */
 int elfbin_rip_relative(const struct elfbin *b, uint64_t addr);
 
+/* The PLT stub through which the binary calls the imported function name
+ * (fsync, ...): the indirect jmp through its GOT slot, in .plt, .plt.sec
+ * or .plt.got. Every call through the PLT passes there, whoever the
+ * caller. 0; 1 when the binary does not import name; -1 when it does but
+ * has no such stub (it calls through the GOT directly: -fno-plt). */
+int elfbin_plt(const struct elfbin *b, const char *name, struct elfsym *out);
+
 /* "7.0.15" and "redis" / "valkey", read from the strings the binary's
  * version() prints for --version. 0 when found. */
 int elfbin_version(const struct elfbin *b, char *ver, size_t verlen, char *product, size_t plen);

@@ -47,6 +47,41 @@ static int read_at(const char *path, uint64_t off, unsigned char *buf, size_t le
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* fsync's PLT stub: an indirect jmp (ff 25, or f2 ff 25 with .plt.sec)
+ * whose GOT slot the JUMP_SLOT relocation of fsync names. */
+static void test_plt(void **state)
+{
+	struct elfbin *b = *state;
+	struct elfsym s, f;
+	unsigned char insn[3];
+
+	assert_int_equal(elfbin_plt(b, "fsync", &s), 0);
+	assert_int_equal(elfbin_plt(b, "fdatasync", &f), 0);
+	assert_true(s.addr != f.addr);
+	assert_null(elfbin_func_at(b, s.addr));	/* not in a named function */
+	assert_int_equal(read_at(DYN, s.off, insn, sizeof(insn)), 0);
+	assert_true((insn[0] == 0xff && insn[1] == 0x25) ||
+		    (insn[0] == 0xf2 && insn[1] == 0xff && insn[2] == 0x25));
+	assert_int_equal(s.size, insn[0] == 0xff ? 6 : 7);
+	/* not imported at all */
+	assert_int_equal(elfbin_plt(b, "sync_file_range", &s), 1);
+	assert_int_equal(elfbin_plt(b, "no_such_function", &s), 1);
+}
+
+/* -fno-plt: fsync is imported but called through the GOT, with no stub. */
+static void test_plt_none(void **state)
+{
+	struct elfbin *b = NULL;
+	struct elfsym s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(elfbin_open("./fixture-noplt", &b, err, sizeof(err)), 0);
+	assert_int_equal(elfbin_plt(b, "fsync", &s), -1);
+	assert_int_equal(elfbin_plt(b, "sync_file_range", &s), 1);
+	elfbin_close(b);
+}
+
 static void test_open_dyn(void **state)
 {
 	struct elfbin *b = *state;
@@ -228,6 +263,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_call_sites, setup_dyn, teardown_dyn),
 		cmocka_unit_test_setup_teardown(test_call_sites_none, setup_dyn, teardown_dyn),
 		cmocka_unit_test_setup_teardown(test_version, setup_dyn, teardown_dyn),
+		cmocka_unit_test_setup_teardown(test_plt, setup_dyn, teardown_dyn),
+		cmocka_unit_test(test_plt_none),
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_open_not_elf),
 		cmocka_unit_test(test_open_missing),
