@@ -55,8 +55,8 @@ static __always_inline void loop_poll_enter(__u32 tgid)
 	if (!ls)
 		return;
 	ls->in_poll = 1;
-	if (!ls->it_start)
-		return;
+	if (!ls->it_start || ls->it_gen != tp_gen)
+		return;	/* begun before the tracepoints last came on */
 	now = bpf_ktime_get_ns();
 	busy = now - ls->it_start;
 	ls->it_start = 0;
@@ -102,6 +102,7 @@ static __always_inline void loop_poll_exit(__u32 tgid, const int btf)
 		return;
 	ls->in_poll = 0;
 	ls->it_start = bpf_ktime_get_ns();
+	ls->it_gen = tp_gen;
 	ls->runq_ns = ls->sleep_ns = ls->block_ns = ls->thief_ns = 0;
 	ls->thief_pid = 0;
 	if (btf) {
@@ -158,6 +159,18 @@ static __always_inline void loop_switch_out(struct loop_state *ls, struct task_s
 					    const int btf)
 {
 	unsigned int st = task_state(prev, btf);
+
+	/* Idle or not: whether it leaves inside epoll_wait. The syscall it is
+	 * in is its user registers' orig_ax, so this holds while the syscall
+	 * tracepoints are off (sampled mode, between windows) as well. Only
+	 * tp_btf has the helper; the raw_tp twin keeps them on all the time
+	 * and goes by loop_poll_enter/exit. */
+	if (btf) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+
+		if (regs)
+			ls->in_poll = is_poll_nr(regs->orig_ax);
+	}
 
 	ls->off_ts = now;
 	if (st == 0) {		/* TASK_RUNNING: preempted */

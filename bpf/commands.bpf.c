@@ -43,6 +43,10 @@ __u64 tgid_mask = 0;
 /* the main thread's time accounting (causes.bpf.h) is on: not with
  * --stalls-only */
 __u32 loop_on = 1;
+/* Bumped by user space each time it attaches the syscall tracepoints:
+ * an iteration begun before they last came off is not timed (its end
+ * was not seen, or its start was long ago). */
+__u32 tp_gen = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -211,7 +215,7 @@ static __always_inline void command_event(__u32 tgid, const char *name, __u64 ns
 	e->tid = (__u32)bpf_get_current_pid_tgid();
 	e->role = e->tid == tgid ? ROLE_MAIN : ROLE_OTHER;
 	__builtin_memcpy(e->file, name, CMD_NAME_LEN);
-	if (ls && ls->it_start) {
+	if (ls && ls->it_start && ls->it_gen == tp_gen) {
 		e->runq_ns = ls->runq_ns;
 		e->sleep_ns = ls->sleep_ns;
 		e->block_ns = ls->block_ns;
@@ -442,8 +446,8 @@ static __always_inline int enter_wanted(long id)
 {
 	if (id == NR_read)
 		return enabled;
-	return id == NR_write || id == NR_writev || id == NR_close || is_sync_nr(id) ||
-	       is_fork_nr(id) || id == NR_dup2 || id == NR_dup3 || (loop_on && is_poll_nr(id));
+	return id == NR_write || id == NR_writev || id == NR_close || (sync_tp && is_sync_nr(id)) ||
+	       (fork_tp && is_fork_nr(id)) || id == NR_dup2 || id == NR_dup3 || (loop_on && is_poll_nr(id));
 }
 
 /* called when enter_wanted(id) */
@@ -517,7 +521,8 @@ static __always_inline int on_sys_exit(long id, long ret, const int btf)
 			stalls_sys_exit((__u32)pid_tgid, ret);
 		return 0;
 	}
-	if (is_sync_nr(id) || is_fork_nr(id))
+	/* timed here only when no uprobe times them (sync_tp, fork_tp) */
+	if ((sync_tp && is_sync_nr(id)) || (fork_tp && is_fork_nr(id)))
 		stalls_sys_exit((__u32)bpf_get_current_pid_tgid(), ret);
 	return 0;
 }

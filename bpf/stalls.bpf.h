@@ -96,9 +96,12 @@ struct {
 
 /* The file class of each fd of an instance, 4 bits per fd, so that telling
  * a client socket from the AOF costs an array read per write. Cleared at
- * close/dup2/dup3; fds past FDCLASS_FDS are classified at every write. */
+ * close/dup2/dup3, and by user space (through its mapping) each time the
+ * syscall tracepoints go on: closes while they were off went unseen.
+ * fds past FDCLASS_FDS are classified at every write. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, FDCLASS_INSTS * FDCLASS_FDS / 16);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -106,6 +109,13 @@ struct {
 
 /* Entries in sys_start: while 0, sys_exit has nothing to look up. */
 __u32 inflight_n = 0;
+/* Where fsync, fdatasync and sync_file_range are timed: 1, the syscall
+ * tracepoints (on for the whole run then); 0, the uprobes on the binary's
+ * PLT stubs (sync_entry/sync_return). The same for fork: 1, clone in the
+ * syscall tracepoints; 0, glibc's fork() probes and sched_process_fork.
+ * Set by user space before it attaches anything. */
+__u32 sync_tp = 1;
+__u32 fork_tp = 1;
 /* Entries in children (fork children followed, all instances): while 0,
  * a page fault has nothing to count, and page_fault returns after one
  * load instead of a lookup of the faulting process. */
@@ -545,6 +555,26 @@ static __always_inline void fork_sched_switch(bool preempt, __u32 ppid, __u32 np
 	__sync_fetch_and_add(&fork_watch, -1);
 }
 
+/* glibc's fork() entered on the main thread of instance tgid, no clone
+ * tracepoint to time the syscall (fork_tp 0): what fork_enter reads at
+ * the clone's entry is read here, and sched_process_fork marks the end of
+ * the kernel's copy (the syscall's part, less its return to user space). */
+static __always_inline void fork_wait_begin(struct inst_state *in, __u32 tgid, __u64 ts)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fork_wait w = { .st = { .kind = SK_FORK, .tgid = tgid, .ts = ts } };
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+	w.st.rss_bytes = mm_rss_pages(mm) * 4096;
+	if (bpf_core_field_exists(mm->pgtables_bytes))
+		w.st.pgtable_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	w.st.klass = in->fork_purpose;
+	if (w.st.klass == FORK_PURPOSE_RDB && in->repl)
+		w.st.klass = FORK_PURPOSE_REPL;
+	if (bpf_map_update_elem(&fork_waits, &tgid, &w, BPF_ANY))
+		sst_inc(SST_INFLIGHT_FULL);
+}
+
 /* ---- fork children ---- */
 
 SEC("raw_tp/sched_process_fork")
@@ -567,6 +597,15 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	if (bpf_map_update_elem(&children, &cpid, &cs, BPF_ANY)) {
 		sst_inc(SST_CHILDREN_FULL);
 		return 0;
+	}
+	if (!fork_tp) {
+		/* in the parent, as its fork() copied it: the kernel's part ends */
+		struct fork_wait *w = bpf_map_lookup_elem(&fork_waits, &ptgid);
+
+		if (w && !w->sys_ns && BPF_CORE_READ(parent, pid) == ptgid) {
+			w->sys_ns = cs.fork_ts - w->st.ts;
+			w->ret = cpid;
+		}
 	}
 	__sync_fetch_and_add(&children_live, 1);
 	__sync_fetch_and_add(&in->nchildren, 1);
@@ -757,8 +796,11 @@ int BPF_KPROBE(libc_fork_entry)
 	__u32 tgid = pid_tgid >> 32;
 	struct inst_state *in = bpf_map_lookup_elem(&targets, &tgid);
 
-	if (in && (__u32)pid_tgid == tgid)
-		in->fork_entry_ts = bpf_ktime_get_ns();
+	if (!in || (__u32)pid_tgid != tgid)
+		return 0;
+	in->fork_entry_ts = bpf_ktime_get_ns();
+	if (!fork_tp)
+		fork_wait_begin(in, tgid, in->fork_entry_ts);
 	return 0;
 }
 
@@ -776,6 +818,13 @@ int BPF_KRETPROBE(libc_fork_return, long ret)
 	if (!w) {
 		in->fork_entry_ts = 0;
 		return 0;
+	}
+	if (!fork_tp) {
+		/* no clone exit seen: the return value is glibc's, and a
+		 * failed fork has no kernel part measured */
+		w->ret = ret;
+		if (!w->sys_ns)
+			w->sys_ns = now - w->st.ts;
 	}
 	if (in->fork_purpose) {
 		/* inside redisFork, probed: its return ends the event */
@@ -813,6 +862,36 @@ static __always_inline int owner(__u32 tgid, __u32 *inst, int *child)
 	*inst = cs->parent;
 	*child = 1;
 	return 1;
+}
+
+/* fsync, fdatasync, sync_file_range through the binary's PLT stubs (cookie:
+ * the syscall number): on every process of the binary, as their callers
+ * run in fork children too (sync_tp 0). The span is the call, PLT to
+ * return, so it holds the two traps' return paths (microseconds) besides
+ * the syscall. */
+SEC("uprobe")
+int BPF_KPROBE(sync_entry, int fd)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, inst;
+	int child;
+
+	if (sync_tp || !((tgid_mask >> (tgid & 63)) & 1) || !owner(tgid, &inst, &child))
+		return 0;
+	sync_enter(inst, (__u32)pid_tgid, child, bpf_map_lookup_elem(&targets, &inst),
+		   (long)bpf_get_attach_cookie(ctx), fd);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sync_return, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (sync_tp || !((tgid_mask >> ((pid_tgid >> 32) & 63)) & 1))
+		return 0;
+	stalls_sys_exit((__u32)pid_tgid, ret);
+	return 0;
 }
 
 /* A hit of a hook that runs in instance inst or its children. */

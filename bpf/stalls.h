@@ -189,7 +189,7 @@ struct loop_state {
 	__u64 minflt0, majflt0;
 	__u64 thief_ns;		/* the longest wait of this iteration, and who ran */
 	__u32 thief_pid;
-	__u32 pad;
+	__u32 it_gen;		/* tp_gen when it_start was set */
 	char thief_comm[16];
 };
 

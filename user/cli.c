@@ -20,6 +20,9 @@ static const char usage[] =
 "      --exact               probe every command (costly: see BENCHMARKS.md)\n"
 "      --overhead-budget PCT share of Redis's CPU time sampled probing may take\n"
 "                            (default 2, range 0.1-50)\n"
+"      --every-iteration     time every event-loop iteration, not only in the\n"
+"                            sampling windows: keeps the syscall tracepoints\n"
+"                            on, which every syscall on the host pays for\n"
 "      --stalls-only         fork, persistence and fsync stalls only: no\n"
 "                            per-command probes, no main-thread accounting\n"
 "                            (the cheapest mode)\n"
@@ -114,6 +117,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 		{ "exact", no_argument, NULL, 'x' },
 		{ "overhead-budget", required_argument, NULL, 'b' },
 		{ "stalls-only", no_argument, NULL, 's' },
+		{ "every-iteration", no_argument, NULL, 'I' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "events", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
@@ -137,11 +141,11 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	optind = 0;	/* re-entrant for tests: 0 also resets getopt's state */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:ft:ejHvhV", opts, NULL)) != -1) {
-		if (strchr("pdfxbsteS", c))
+		if (strchr("pdfxbsteSI", c))
 			live = c == 'p' ? "--pid" : c == 'd' ? "--duration" : c == 'f' ? "--follow" :
 			       c == 'x' ? "--exact" : c == 'b' ? "--overhead-budget" :
 			       c == 's' ? "--stalls-only" : c == 't' ? "--threshold" :
-			       c == 'e' ? "--events" : "--serve";
+			       c == 'e' ? "--events" : c == 'I' ? "--every-iteration" : "--serve";
 		switch (c) {
 		case 'p':
 			if (parse_long(optarg, 1, 0x7fffffff, &l)) {
@@ -179,6 +183,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 			break;
 		case 's':
 			cfg->stalls_only = 1;
+			break;
+		case 'I':
+			cfg->every_iteration = 1;
 			break;
 		case 't':
 			if (parse_double(optarg, 0.001, 3600e3, &cfg->threshold_ms)) {
@@ -261,6 +268,10 @@ int cli_parse(int argc, char **argv, struct config *cfg, FILE *out, FILE *err)
 	}
 	if (cfg->stalls_only && (cfg->exact || budget_set)) {
 		fprintf(err, "redlat: --stalls-only probes no command: it excludes --exact and --overhead-budget\n");
+		return -1;
+	}
+	if (cfg->stalls_only && cfg->every_iteration) {
+		fprintf(err, "redlat: --stalls-only times no event-loop iteration: it excludes --every-iteration\n");
 		return -1;
 	}
 	if (cfg->exact && budget_set) {

@@ -19,6 +19,7 @@ struct config {
 	int exact;
 	double budget_pct;	/* sampled mode: share of Redis's time probes may take */
 	int stalls_only;	/* fork/persistence/fsync stalls, no command probes */
+	int every_iteration;	/* syscall tracepoints on all run: every iteration timed */
 	double threshold_ms;	/* events and doctor spikes from this long (default 10) */
 	int events;		/* stream events as they happen */
 	int json;

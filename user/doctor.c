@@ -764,12 +764,14 @@ void render_doctor(FILE *f, const struct run_report *r, const struct inst_report
 	if (!num) {
 		fprintf(f, "No latency spike was observed during this run: nothing took %g ms or more (%s).\n",
 			r->threshold_ms, r->stalls_only ? "forks, fsyncs and AOF writes; --stalls-only traces no "
-			"commands or iterations" : "commands, forks, fsyncs, AOF writes, Redis's cycles, "
-			"event-loop iterations, waits for a CPU");
+			"commands or iterations" : r->loops_windowed ? "commands and event-loop iterations in the "
+			"sampling windows, forks, fsyncs, AOF writes, Redis's cycles, waits for a CPU" :
+			"commands, forks, fsyncs, AOF writes, Redis's cycles, event-loop iterations, waits for a CPU");
 	} else {
 		fprintf(f, "I have observed latency spikes in this Redis instance%s.\n\n",
-			r->exact || r->stalls_only ? "" : " (commands counted while the probes were on: sampled "
-			"mode sees a share of them)");
+			r->exact || r->stalls_only ? "" : r->loops_windowed ? " (commands and event-loop "
+			"iterations timed while the probes were on: sampled mode sees a share of them)" :
+			" (commands counted while the probes were on: sampled mode sees a share of them)");
 		for (k = 0, num = 0; k < D_MAX; k++)
 			if (d->line[k].n)
 				print_line(f, d, k, ++num, line_tail(d, k, tail, sizeof(tail)));

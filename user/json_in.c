@@ -461,6 +461,11 @@ int report_from_json(const char *path, struct run_report *r, char *err, size_t e
 	r->attached_s = num(get(root, "sampling"), "attached_s");
 	r->windows = (unsigned long)inum(get(root, "sampling"), "windows");
 	r->scale = get(root, "sampling") ? num(get(root, "sampling"), "scale") : 1;
+	{
+		const char *it = json_object_get_string(get(get(root, "sampling"), "iterations"));
+
+		r->loops_windowed = it && !strcmp(it, "windows");
+	}
 	r->end_wall = num(root, "end_time");
 	str(r->thp_enabled, sizeof(r->thp_enabled), root, "thp_enabled");
 	stats = get(root, "stats");

@@ -397,6 +397,9 @@ int render_json(FILE *f, const struct run_report *r)
 		add_double(s, "attached_s", r->attached_s);
 		add_int(s, "windows", (long long)r->windows);
 		add_double(s, "scale", r->scale);
+		/* absent: all (as in the runs before iterations were windowed) */
+		if (r->loops_windowed)
+			json_object_object_add(s, "iterations", json_object_new_string("windows"));
 		json_object_object_add(root, "sampling", s);
 	}
 	for (k = 0; k < STAT_MAX; k++)

@@ -516,8 +516,10 @@ static void stalls(struct om *o, const struct run_report *r)
 static void main_thread(struct om *o, const struct run_report *r)
 {
 	family(o, "redlat_event_loop_iteration_seconds", OM_HISTOGRAM, "seconds",
-	       "Event-loop iterations of the main thread, from epoll_wait's return to the next call "
-	       "(time inside epoll_wait is idle).");
+	       r->loops_windowed ? "Event-loop iterations of the main thread, from epoll_wait's return to "
+	       "the next call (time inside epoll_wait is idle), in the sampling windows only "
+	       "(--every-iteration times all)." : "Event-loop iterations of the main thread, from "
+	       "epoll_wait's return to the next call (time inside epoll_wait is idle).");
 	stall_family(o, r, SK_LOOP, 0, 0, NULL);
 	family(o, "redlat_run_queue_wait_seconds", OM_HISTOGRAM, "seconds",
 	       "The main thread runnable but not running: from being woken, or preempted, to running again.");

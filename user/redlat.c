@@ -60,7 +60,9 @@ static void die_line(const char *fmt, ...)
  * attaches its uprobes again every window, and --follow attaches them to
  * each restart (reading its binary first): they keep CAP_SYS_ADMIN, and
  * CAP_DAC_READ_SEARCH for the binary's path, looked up again each time
- * through directories that may be closed to other users. Every
+ * through directories that may be closed to other users. --stalls-only
+ * keeps CAP_SYS_ADMIN to put the syscall tracepoints on when a target
+ * opens an AOF (unless they are on all run long already). Every
  * mode keeps CAP_SYS_PTRACE, to see that a target is still there (its
  * /proc/PID/exe) and, sampled, to read its /proc/PID/io. Reading the maps
  * takes no capability on this kernel; some (before 6.5, with unprivileged
@@ -72,6 +74,8 @@ static void drop_privileges(const struct config *cfg, struct tracer *tr)
 
 	if ((!cfg->exact && !cfg->stalls_only) || cfg->follow)
 		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_DAC_READ_SEARCH);
+	else if (cfg->stalls_only && !tr->tps_always)
+		keep |= PRIV(CAP_SYS_ADMIN);	/* the syscall tracepoints go on when an AOF opens */
 	else if (privs_keep(keep, 1) || !tracer_maps_readable(tr))
 		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_BPF);
 	if (privs_keep(keep, 0))
@@ -503,11 +507,15 @@ int main(int argc, char **argv)
 	report.hit_ns = cal.hit_ns;
 	report.pair_bias_ns = cal.pair_bias_ns;
 	report.budget = cfg.budget_pct / 100;
+	tr.want_tps = cfg.exact || cfg.every_iteration;
 	if (tracer_start(&tr, err, sizeof(err)) ||
 	    (!cfg.stalls_only && tracer_attach(&tr, err, sizeof(err)))) {
 		die_line("%s", started_up(tr.targets, tr.ntargets, err));
 		goto out;
 	}
+	/* --follow may add a target that turns them on for good: the
+	 * report says what held at the start */
+	report.loops_windowed = !cfg.exact && !cfg.stalls_only && !tr.tps_always;
 	/* --serve's thread must start with no more than redlat keeps: in
 	 * exact mode with --serve a silent command hook cannot fall back */
 	if (!cfg.exact || srv) {
@@ -569,6 +577,7 @@ int main(int argc, char **argv)
 					"(--follow)%s\n", cfg.duration_s ? "" : "; Ctrl-C to end");
 			waiting = !alive;
 		}
+		tracer_check_aof(&tr, now);
 		if (now >= next_tidy) {
 			next_tidy = now + 5e9;
 			tracer_tidy(&tr);

@@ -94,6 +94,7 @@ struct run_report {
 	unsigned long long stall_stats[SST_MAX];
 	unsigned long not_followed;	/* --follow: restarts past MAX_INSTS */
 	int stalls_only;
+	int loops_windowed;	/* sampled mode: iterations timed in the windows only */
 	struct inst_report *insts;
 	size_t ninsts;
 	double threshold_ms;	/* latency-monitor-threshold of the doctor section */

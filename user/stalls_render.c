@@ -244,7 +244,7 @@ static void render_cycles(FILE *f, const struct run_report *r, const struct inst
 }
 
 /* Where the main thread's time went, over the run. */
-static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_ms)
+static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_ms, int windowed)
 {
 	struct hist h, pre;
 	char b[8][24];
@@ -255,8 +255,8 @@ static void render_main_thread(FILE *f, const struct inst_stalls *s, double thr_
 		return;
 	fprintf(f, "\nMain thread (an iteration runs from epoll_wait's return to the next call; time "
 		"inside epoll_wait is idle):\n");
-	fprintf(f, "  event-loop iterations: %llu, busy p50 %s, p99 %s, p99.9 %s, max %s, total %s\n",
-		(unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
+	fprintf(f, "  event-loop iterations%s: %llu, busy p50 %s, p99 %s, p99.9 %s, max %s, total %s\n",
+		windowed ? " in the windows (--every-iteration for all)" : "", (unsigned long long)h.count, fmt_ns(hist_percentile(&h, 50), b[0], 24),
 		fmt_ns(hist_percentile(&h, 99), b[1], 24), fmt_ns(hist_percentile(&h, 99.9), b[2], 24),
 		fmt_ns((double)h.max_ns, b[3], 24), fmt_ns((double)h.sum_ns, b[4], 24));
 	stalls_hist_sum(s, SK_RUNQ, -1, -1, &h);
@@ -288,7 +288,7 @@ void render_stalls(FILE *f, const struct run_report *r, const struct inst_report
 
 	if (!s)
 		return;
-	render_main_thread(f, s, r->threshold_ms);
+	render_main_thread(f, s, r->threshold_ms, r->loops_windowed);
 	render_cycles(f, r, s);
 	render_forks(f, s);
 	render_syncs(f, s, r->threshold_ms);

@@ -132,6 +132,26 @@ static void find_libc_fork(struct target *t)
 			 len ? ", " : "");
 }
 
+const char *const sync_fns[SYNC_FNS] = { "fsync", "fdatasync", "sync_file_range" };
+const int sync_nrs[SYNC_FNS] = { 74, 75, 277 };	/* x86-64 */
+
+/* The PLT stubs of fsync, fdatasync and sync_file_range: probed there, they
+ * need no syscall tracepoint. A function the binary does not import needs
+ * no stub; one it calls through the GOT directly (-fno-plt) leaves the
+ * tracepoints in charge. */
+static void find_sync_plt(struct target *t, struct elfbin *b)
+{
+	int i, r;
+
+	t->has_sync_plt = 1;
+	for (i = 0; i < SYNC_FNS; i++) {
+		r = elfbin_plt(b, sync_fns[i], &t->sync_plt[i]);
+		t->sync_used[i] = r == 0;
+		if (r < 0)
+			t->has_sync_plt = 0;
+	}
+}
+
 void target_cmd_use(struct target *t, int s)
 {
 	t->cmd_strategy = s;
@@ -200,6 +220,7 @@ int target_analyze(struct target *t, char *err, size_t errlen)
 	find_rare(t, b);
 	find_cycles(t, b);
 	find_libc_fork(t);
+	find_sync_plt(t, b);
 	t->nskip = 0;
 	for (i = 0; skip_slowlog_procs[i].name && t->nskip < MAX_SKIP_PROCS; i++) {
 		if (elfbin_sym(b, skip_slowlog_procs[i].proc, &t->skip[t->nskip]))

@@ -31,6 +31,10 @@ struct rare_fn {
 };
 extern const struct rare_fn rare_fns[RARE_MAX];
 
+#define SYNC_FNS 3
+extern const char *const sync_fns[SYNC_FNS];
+extern const int sync_nrs[SYNC_FNS];
+
 struct target {
 	struct redis_proc proc;
 	char version[32];
@@ -61,6 +65,11 @@ struct target {
 	char libc_path[PATH_MAX + 32];
 	struct elfsym libc_fork;
 	int has_libc_fork;	/* "redisFork (fork purpose), ..." */
+	/* fsync, fdatasync, sync_file_range (sync_fns): their PLT stubs */
+	struct elfsym sync_plt[SYNC_FNS];
+	int sync_used[SYNC_FNS];	/* imported, stub found */
+	int has_sync_plt;		/* none imported without a stub */
+	int aof_open;			/* an AOF file among its fds (tracer_check_aof) */
 	/* internal cycles: begin and end probe points (file offsets), and
 	 * whether the end is a return probe */
 #define MAX_CYCLE_SITES 4

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "commands.skel.h"
@@ -20,6 +22,8 @@
 #include "util.h"
 
 #define MAX_TARGETS_DETACH 256
+
+static int tps_update(struct tracer *t, char *err, size_t errlen);
 
 /* Tests only: REDLAT_TEST_MAX_ENTRIES="map=N,..." shrinks maps (a ring
  * buffer of one page, a histogram map of a few keys), so that a test can
@@ -163,6 +167,14 @@ int tracer_open(struct tracer *t, const struct target *targets, int n, double pa
 	}
 	if (!t->skel)
 		return -1;
+	t->fdclass_len = (size_t)bpf_map__max_entries(t->skel->maps.fdclass) * sizeof(__u64);
+	t->fdclass = mmap(NULL, t->fdclass_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  bpf_map__fd(t->skel->maps.fdclass), 0);
+	if (t->fdclass == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map the fd class map: %s", strerror(errno));
+		t->fdclass = NULL;
+		return -1;
+	}
 	for (k = 0; k < n; k++)
 		if (register_target(t, k, err, errlen))
 			return -1;
@@ -328,6 +340,8 @@ int tracer_attach(struct tracer *t, char *err, size_t errlen)
 		}
 	}
 	t->attached = 1;
+	if (tps_update(t, err, errlen))
+		goto fail;
 	return 0;
 fail:
 	t->attached = 1;
@@ -411,6 +425,20 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 			goto fail;
 		t->nrare++;
 	}
+	for (h = 0; h < SYNC_FNS && !shared && !s->data->sync_tp; h++) {
+		if (!g->sync_used[h])
+			continue;
+		t->rare_links[t->nrare] = attach_u(s->progs.sync_entry, 0, -1, path, g->sync_plt[h].off,
+						   (__u64)sync_nrs[h]);
+		if (!t->rare_links[t->nrare])
+			goto fail;
+		t->nrare++;
+		t->rare_links[t->nrare] = attach_u(s->progs.sync_return, 1, -1, path, g->sync_plt[h].off,
+						   (__u64)sync_nrs[h]);
+		if (!t->rare_links[t->nrare])
+			goto fail;
+		t->nrare++;
+	}
 	if (g->has_libc_fork) {
 		t->rare_links[t->nrare] = attach_u(s->progs.libc_fork_entry, 0, g->proc.pid, g->libc_path,
 						   g->libc_fork.off, 0);
@@ -454,15 +482,142 @@ static int attach_sched_switch(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* An AOF write whose exit the tracepoints, now off, will not see: its
+ * entry would stay in sys_start (and inflight_n above 0) for good. */
+static void purge_sys_start(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.sys_start);
+	__u32 key, next, *prev = NULL;
+	struct {
+		__u64 ts, rss, pgt;
+		__s32 fd;
+		__u16 kind;
+	} v;	/* the head of struct inflight (bpf/stalls.bpf.h) */
+	char buf[256];
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, buf))
+			continue;
+		memcpy(&v, buf, sizeof(v));
+		if (v.kind == SK_AOF_WRITE && !bpf_map_delete_elem(fd, &key))
+			__atomic_fetch_sub(&t->skel->bss->inflight_n, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* Put the syscall tracepoints on or off, as what needs them says. */
+static int tps_update(struct tracer *t, char *err, size_t errlen)
+{
+	struct commands_bpf *s = t->skel;
+	struct bpf_program *p[2] = {
+		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
+		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
+	};
+	int want = t->tps_always || t->attached, k, i;
+
+	for (k = 0; k < t->ntargets && !want; k++)
+		want = !t->targets[k].ended && t->targets[k].aof_open;
+	if (want == t->tps_on)
+		return 0;
+	if (!want) {
+		for (i = 0; i < 2; i++) {
+			bpf_link__destroy(t->sys_links[i]);
+			t->sys_links[i] = NULL;
+		}
+		t->tps_on = 0;
+		purge_sys_start(t);
+		return 0;
+	}
+	/* iterations begun before are not timed: their start is stale; and
+	 * an fd closed meanwhile may be another file now (nothing writes
+	 * the classes while the tracepoints are off) */
+	__atomic_fetch_add(&s->bss->tp_gen, 1, __ATOMIC_SEQ_CST);
+	if (t->fdclass)
+		memset(t->fdclass, 0, t->fdclass_len);
+	for (i = 0; i < 2; i++) {
+		t->sys_links[i] = bpf_program__attach(p[i]);
+		if (!t->sys_links[i]) {
+			snprintf(err, errlen, "cannot attach tracepoint %s: %s", bpf_program__name(p[i]),
+				 strerror(errno));
+			bpf_link__destroy(t->sys_links[0]);
+			t->sys_links[0] = NULL;
+			return -1;
+		}
+	}
+	t->tps_on = 1;
+	return 0;
+}
+
+/* Whether the syscall tracepoints must stay on all run long, and what
+ * times fsyncs and forks: the uprobes where every target has them. */
+static void tps_decide(struct tracer *t)
+{
+	struct commands_bpf *s = t->skel;
+	int k, sync_tp = t->raw_syscalls, fork_tp = t->raw_syscalls;
+
+	for (k = 0; k < t->ntargets; k++) {
+		if (t->targets[k].ended)
+			continue;
+		sync_tp |= !t->targets[k].has_sync_plt;
+		fork_tp |= !t->targets[k].has_libc_fork;
+	}
+	/* once on, they stay: a target of this run may still be in one */
+	s->data->sync_tp = sync_tp || (t->tps_decided && s->data->sync_tp);
+	s->data->fork_tp = fork_tp || (t->tps_decided && s->data->fork_tp);
+	t->tps_decided = 1;
+	/* tp_btf's sched_switch tells epoll_wait sleeps by the registers; the
+	 * raw_tp twin goes by the tracepoints */
+	t->tps_always = t->want_tps || t->raw_syscalls || s->data->sync_tp || s->data->fork_tp;
+}
+
+void tracer_check_aof(struct tracer *t, double now_ns)
+{
+	char dir[64], path[384], link[512];
+	int k;
+
+	if (now_ns < t->next_aof_check || t->tps_always)
+		return;
+	t->next_aof_check = now_ns + 1e9;
+	for (k = 0; k < t->ntargets; k++) {
+		struct target *g = &t->targets[k];
+		struct dirent *de;
+		DIR *d;
+
+		if (g->ended)
+			continue;
+		snprintf(dir, sizeof(dir), PROC_ROOT "/%d/fd", g->proc.pid);
+		g->aof_open = 0;
+		d = opendir(dir);
+		while (d && !g->aof_open && (de = readdir(d))) {
+			ssize_t n;
+			const char *base;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			base = strrchr(link, '/');
+			base = base ? base + 1 : link;
+			/* as the BPF side classes names (name_class) */
+			g->aof_open = strstr(base, ".aof") && !strstr(base, ".manifest");
+		}
+		if (d)
+			closedir(d);
+	}
+	if (tps_update(t, link, sizeof(link)))
+		fprintf(stderr, "redlat: %s; AOF writes are not timed\n", link);
+}
+
 int tracer_start(struct tracer *t, char *err, size_t errlen)
 {
 	struct commands_bpf *s = t->skel;
-	/* The syscall tracepoints stay on for the whole run (their programs
-	 * skip command work outside sampling windows): switching them costs
-	 * a text patch on every CPU each time. */
+	/* The syscall tracepoints are not here: tps_update() puts them on
+	 * and off as windows, AOFs or the mode need them. */
 	struct bpf_program *tps[] = {
-		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
-		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
 		s->progs.proc_fork, s->progs.proc_exit,
 		/* last: only for the main thread's accounting */
 		t->raw_syscalls ? s->progs.sched_wakeup : s->progs.sched_wakeup_btf,
@@ -489,11 +644,15 @@ int tracer_start(struct tracer *t, char *err, size_t errlen)
 		t->ntp++;
 		t->have_fault_tp = 1;
 	}
+	tps_decide(t);
 	for (k = 0; k < t->ntargets; k++) {
 		t->stalls[k].have_fault_tp = t->have_fault_tp;
 		if (attach_rare(t, k, err, errlen))
 			return -1;
 	}
+	tracer_check_aof(t, 0);
+	if (tps_update(t, err, errlen))
+		return -1;
 	t->rb = ring_buffer__new(bpf_map__fd(s->maps.stall_events), on_stall_event, t, NULL);
 	if (!t->rb) {
 		snprintf(err, errlen, "cannot open the stall event ring buffer: %s", strerror(errno));
@@ -520,8 +679,10 @@ int tracer_add(struct tracer *t, const struct target *g, char *err, size_t errle
 	if (register_target(t, k, err, errlen))
 		return -1;
 	t->ntargets++;
+	tps_decide(t);
+	t->next_aof_check = 0;
 	if ((!g->rare_callers[RARE_FORK] && attach_sched_switch(t, err, errlen)) || attach_rare(t, k, err, errlen) ||
-	    (t->attached && attach_target(t, &t->targets[k], err, errlen))) {
+	    (t->attached && attach_target(t, &t->targets[k], err, errlen)) || tps_update(t, err, errlen)) {
 		/* keep it: what its probes caught so far is its own */
 		tracer_target_ended(t, k);
 		t->targets[k].ended = 1;
@@ -879,6 +1040,7 @@ void tracer_detach(struct tracer *t)
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	t->attached = 0;
+	tps_update(t, NULL, 0);	/* taking them off cannot fail */
 }
 
 int tracer_collect(struct tracer *t, struct run_report *r)
@@ -974,6 +1136,8 @@ void tracer_close(struct tracer *t)
 	int i;
 
 	tracer_detach(t);
+	for (i = 0; i < 2; i++)
+		bpf_link__destroy(t->sys_links[i]);
 	for (i = 0; i < t->ntp; i++)
 		bpf_link__destroy(t->tp_links[i]);
 	t->ntp = 0;
@@ -991,6 +1155,9 @@ void tracer_close(struct tracer *t)
 	t->stalls = NULL;
 	free(t->targets);
 	t->targets = NULL;
+	if (t->fdclass)
+		munmap(t->fdclass, t->fdclass_len);
+	t->fdclass = NULL;
 	commands_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

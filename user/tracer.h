@@ -36,6 +36,19 @@ struct tracer {
 	double event_min_ns;
 	int loops;
 	int cmd_probes;	/* the command probes were attached at least once */
+	/* The raw syscall tracepoints, which every syscall on the host pays
+	 * for. On while a sampling window is open, while a target has an AOF
+	 * open (its writes are timed there) and, with want_tps (--exact,
+	 * --every-iteration) or where the uprobes that replace them are
+	 * missing (tps_always), all the time. */
+	struct bpf_link *sys_links[2];
+	int tps_on;
+	int want_tps;	/* set by the caller before tracer_start() */
+	int tps_always;
+	int tps_decided;	/* sync_tp and fork_tp set once */
+	double next_aof_check;	/* CLOCK_MONOTONIC ns */
+	void *fdclass;		/* the fd class map, mapped */
+	size_t fdclass_len;
 };
 
 /* loops: the main thread's time accounting (event loop, run queue, cycles),
@@ -54,6 +67,9 @@ void tracer_target_ended(struct tracer *t, int k);
 /* Attach what stays on for the whole run: the syscall and scheduler
  * tracepoints and the rare-event uprobes (fork, rdbSave, ...). */
 int tracer_start(struct tracer *t, char *err, size_t errlen);
+/* Look for an AOF among each target's open files (at most once a second):
+ * while one is open, the syscall tracepoints stay on to time its writes. */
+void tracer_check_aof(struct tracer *t, double now_ns);
 /* Take the stall events waiting in the ring buffer, waiting up to
  * timeout_ms for the first. */
 void tracer_poll(struct tracer *t, int timeout_ms);

@@ -76,7 +76,7 @@ wait_pid() {
 }
 
 # redlat's BPF program names
-export REDLAT_PROG_RE='slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_|proc_fork|proc_exit|sched_switch|sched_wakeup|page_fault|fork_entry|fork_return|repl_entry|repl_return|persist_|cow_return|libc_fork|cycle_'
+export REDLAT_PROG_RE='slowlog_site|skip_entry|skip_return|sys_enter|sys_exit|calib_|proc_fork|proc_exit|sched_switch|sched_wakeup|page_fault|fork_entry|fork_return|repl_entry|repl_return|persist_|cow_return|libc_fork|cycle_|sync_entry|sync_return'
 
 # BPF programs of redlat still loaded (by their names)
 redlat_progs() {

@@ -3,8 +3,9 @@
 # CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH against a Redis of root's, names
 # the capability that is missing when one is, and once attached keeps only
 # what it still needs (read from /proc/PID/status while it runs): exact
-# and stalls-only modes CAP_SYS_PTRACE alone, sampled mode CAP_SYS_ADMIN
-# and CAP_DAC_READ_SEARCH too (its uprobes go on again every window, on a
+# mode CAP_SYS_PTRACE alone, stalls-only mode CAP_SYS_ADMIN too (for the
+# syscall tracepoints, when an AOF opens), sampled mode CAP_SYS_ADMIN and
+# CAP_DAC_READ_SEARCH too (its uprobes go on again every window, on a
 # binary in this test's directory, closed to other users).
 . "$(dirname "$0")/lib.sh"
 PORT=7333
@@ -51,7 +52,8 @@ run_as() {
 
 run_as nobody $CAP_SYS_PTRACE --exact
 grep -qE '^get +[0-9]+' "$TMP/r.nobody.--exact" || fail "as nobody, exact mode saw no get"
-run_as nobody $CAP_SYS_PTRACE --stalls-only
+# --stalls-only attaches the syscall tracepoints when an AOF opens
+run_as nobody $((CAP_SYS_PTRACE | CAP_SYS_ADMIN)) --stalls-only
 run_as nobody $((CAP_SYS_PTRACE | CAP_SYS_ADMIN | CAP_DAC_READ_SEARCH))
 run_as root $CAP_SYS_PTRACE --exact
 run_as root $((CAP_SYS_PTRACE | CAP_SYS_ADMIN | CAP_DAC_READ_SEARCH))

@@ -332,6 +332,15 @@ static void test_stalls_and_threshold(void **state)
 	assert_usage_error(parse("--stalls-only", "--exact", NULL), "--stalls-only probes no command");
 	assert_usage_error(parse("--stalls-only", "--overhead-budget", "5", NULL),
 			   "--stalls-only probes no command");
+	parse(NULL);
+	assert_int_equal(r.cfg.every_iteration, 0);
+	parse("--every-iteration", "--overhead-budget", "5", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg.every_iteration, 1);
+	parse("--exact", "--every-iteration", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_usage_error(parse("--stalls-only", "--every-iteration", NULL),
+			   "--stalls-only times no event-loop iteration");
 }
 
 static void test_replay(void **state)
@@ -351,6 +360,7 @@ static void test_replay(void **state)
 	assert_usage_error(parse("--replay", "a.json", "-t", "5", NULL), "'--threshold' applies only");
 	assert_usage_error(parse("--replay", "a.json", "--stalls-only", NULL), "'--stalls-only' applies");
 	assert_usage_error(parse("--replay", "a.json", "--follow", NULL), "'--follow' applies only");
+	assert_usage_error(parse("--replay", "a.json", "--every-iteration", NULL), "'--every-iteration' applies");
 	assert_usage_error(parse("--replay", "a.json", "5", NULL), "'5' applies only to a live run");
 }
 
