@@ -175,9 +175,13 @@ static __always_inline void sst_inc(__u32 which)
 
 static __always_inline void sys_start_put(__u32 tid, struct inflight *st)
 {
-	if (!bpf_map_update_elem(&sys_start, &tid, st, BPF_ANY))
+	if (!bpf_map_update_elem(&sys_start, &tid, st, BPF_NOEXIST)) {
 		__sync_fetch_and_add(&inflight_n, 1);
-	else
+		return;
+	}
+	/* an entry whose end went unseen (its probe came off meanwhile):
+	 * replaced, and not counted twice */
+	if (bpf_map_update_elem(&sys_start, &tid, st, BPF_EXIST))
 		sst_inc(SST_INFLIGHT_FULL);
 }
 

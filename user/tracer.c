@@ -126,7 +126,8 @@ int tracer_open(struct tracer *t, const struct target *targets, int n, double pa
 	t->targets = calloc(MAX_INSTS, sizeof(*t->targets));
 	t->stalls = calloc(MAX_INSTS, sizeof(*t->stalls));
 	t->rare_links = calloc(MAX_INSTS * RARE_LINKS, sizeof(*t->rare_links));
-	if (!t->targets || !t->stalls || !t->rare_links) {
+	t->sync_links = calloc(MAX_INSTS * 2 * SYNC_FNS, sizeof(*t->sync_links));
+	if (!t->targets || !t->stalls || !t->rare_links || !t->sync_links) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -425,20 +426,6 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 			goto fail;
 		t->nrare++;
 	}
-	for (h = 0; h < SYNC_FNS && !shared && !s->data->sync_tp; h++) {
-		if (!g->sync_used[h])
-			continue;
-		t->rare_links[t->nrare] = attach_u(s->progs.sync_entry, 0, -1, path, g->sync_plt[h].off,
-						   (__u64)sync_nrs[h]);
-		if (!t->rare_links[t->nrare])
-			goto fail;
-		t->nrare++;
-		t->rare_links[t->nrare] = attach_u(s->progs.sync_return, 1, -1, path, g->sync_plt[h].off,
-						   (__u64)sync_nrs[h]);
-		if (!t->rare_links[t->nrare])
-			goto fail;
-		t->nrare++;
-	}
 	if (g->has_libc_fork) {
 		t->rare_links[t->nrare] = attach_u(s->progs.libc_fork_entry, 0, g->proc.pid, g->libc_path,
 						   g->libc_fork.off, 0);
@@ -506,21 +493,67 @@ static void purge_sys_start(struct tracer *t)
 	}
 }
 
-/* Put the syscall tracepoints on or off, as what needs them says. */
-static int tps_update(struct tracer *t, char *err, size_t errlen)
+/* The uprobe pairs on the PLT stubs of fsync, fdatasync and sync_file_range,
+ * on every process of each live target's binary (once a binary). */
+static int sync_probes(struct tracer *t, int on, char *err, size_t errlen)
+{
+	struct commands_bpf *s = t->skel;
+	int k, j, h = 0;
+
+	if (!on) {
+		for (k = 0; k < t->nsync; k++)
+			bpf_link__destroy(t->sync_links[k]);
+		t->nsync = 0;
+		t->nsync_bins = 0;
+		return 0;
+	}
+	for (k = 0; k < t->ntargets; k++) {
+		struct target *g = &t->targets[k];
+
+		if (g->ended)
+			continue;
+		for (j = 0; j < t->nsync_bins; j++)
+			if (t->sync_bins[j].dev == g->bin_dev && t->sync_bins[j].ino == g->bin_ino)
+				break;
+		if (j < t->nsync_bins || t->nsync_bins == MAX_INSTS)
+			continue;
+		for (h = 0; h < SYNC_FNS; h++) {
+			if (!g->sync_used[h])
+				continue;
+			t->sync_links[t->nsync] = attach_u(s->progs.sync_entry, 0, -1, g->proc.probe_path,
+							   g->sync_plt[h].off, (__u64)sync_nrs[h]);
+			if (!t->sync_links[t->nsync])
+				goto fail;
+			t->nsync++;
+			t->sync_links[t->nsync] = attach_u(s->progs.sync_return, 1, -1, g->proc.probe_path,
+							   g->sync_plt[h].off, (__u64)sync_nrs[h]);
+			if (!t->sync_links[t->nsync])
+				goto fail;
+			t->nsync++;
+		}
+		t->sync_bins[t->nsync_bins].dev = g->bin_dev;
+		t->sync_bins[t->nsync_bins].ino = g->bin_ino;
+		t->nsync_bins++;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot attach a uprobe to the PLT stub of %s in %s: %s", sync_fns[h],
+		 t->targets[k].proc.probe_path, strerror(errno));
+	return -1;
+}
+
+static int sys_tps(struct tracer *t, int on, char *err, size_t errlen)
 {
 	struct commands_bpf *s = t->skel;
 	struct bpf_program *p[2] = {
 		t->raw_syscalls ? s->progs.sys_enter : s->progs.sys_enter_btf,
 		t->raw_syscalls ? s->progs.sys_exit : s->progs.sys_exit_btf,
 	};
-	int want = t->tps_always || t->attached, k, i;
+	int i;
 
-	for (k = 0; k < t->ntargets && !want; k++)
-		want = !t->targets[k].ended && t->targets[k].aof_open;
-	if (want == t->tps_on)
+	if (on == t->tps_on)
 		return 0;
-	if (!want) {
+	if (!on) {
 		for (i = 0; i < 2; i++) {
 			bpf_link__destroy(t->sys_links[i]);
 			t->sys_links[i] = NULL;
@@ -549,8 +582,39 @@ static int tps_update(struct tracer *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* Whether the syscall tracepoints must stay on all run long, and what
- * times fsyncs and forks: the uprobes where every target has them. */
+/* Put the syscall tracepoints and the fsync probes on or off, as what needs
+ * them says. While an AOF is open the tracepoints are on anyway (for its
+ * writes), and they time the fsyncs too, for a fraction of what a uprobe
+ * pair costs (appendfsync always: one an iteration); the PLT probes time
+ * them otherwise. Each switch puts the new means on before the old one
+ * goes: both record into sys_start by thread, so a call in flight ends
+ * either way. */
+static int tps_update(struct tracer *t, char *err, size_t errlen)
+{
+	struct commands_bpf *s = t->skel;
+	int aof = 0, k, want;
+
+	for (k = 0; k < t->ntargets; k++)
+		aof |= !t->targets[k].ended && t->targets[k].aof_open;
+	want = t->tps_always || t->attached || aof;
+	if (want && sys_tps(t, 1, err, errlen))
+		return -1;
+	if (t->tps_always || aof) {
+		s->data->sync_tp = 1;
+		sync_probes(t, 0, NULL, 0);
+	} else {
+		if (sync_probes(t, 1, err, errlen))
+			return -1;
+		s->data->sync_tp = 0;
+	}
+	if (!want)
+		sys_tps(t, 0, NULL, 0);
+	return 0;
+}
+
+/* Whether the syscall tracepoints must stay on all run long: with --exact
+ * and --every-iteration, and where the uprobes that stand in for them are
+ * missing (no PLT stub for an fsync, no glibc fork()). */
 static void tps_decide(struct tracer *t)
 {
 	struct commands_bpf *s = t->skel;
@@ -563,12 +627,12 @@ static void tps_decide(struct tracer *t)
 		fork_tp |= !t->targets[k].has_libc_fork;
 	}
 	/* once on, they stay: a target of this run may still be in one */
-	s->data->sync_tp = sync_tp || (t->tps_decided && s->data->sync_tp);
+	t->sync_fallback |= sync_tp;
 	s->data->fork_tp = fork_tp || (t->tps_decided && s->data->fork_tp);
 	t->tps_decided = 1;
 	/* tp_btf's sched_switch tells epoll_wait sleeps by the registers; the
 	 * raw_tp twin goes by the tracepoints */
-	t->tps_always = t->want_tps || t->raw_syscalls || s->data->sync_tp || s->data->fork_tp;
+	t->tps_always = t->want_tps || t->raw_syscalls || t->sync_fallback || s->data->fork_tp;
 }
 
 void tracer_check_aof(struct tracer *t, double now_ns)
@@ -1138,6 +1202,9 @@ void tracer_close(struct tracer *t)
 	tracer_detach(t);
 	for (i = 0; i < 2; i++)
 		bpf_link__destroy(t->sys_links[i]);
+	sync_probes(t, 0, NULL, 0);
+	free(t->sync_links);
+	t->sync_links = NULL;
 	for (i = 0; i < t->ntp; i++)
 		bpf_link__destroy(t->tp_links[i]);
 	t->ntp = 0;

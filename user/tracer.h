@@ -45,7 +45,16 @@ struct tracer {
 	int tps_on;
 	int want_tps;	/* set by the caller before tracer_start() */
 	int tps_always;
-	int tps_decided;	/* sync_tp and fork_tp set once */
+	int tps_decided;	/* fork_tp set once */
+	int sync_fallback;	/* a target without the PLT stubs: fsyncs by tracepoint */
+	/* the fsync probes (uprobe pairs on PLT stubs), per binary */
+	struct bpf_link **sync_links;
+	int nsync;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} sync_bins[MAX_INSTS];
+	int nsync_bins;
 	double next_aof_check;	/* CLOCK_MONOTONIC ns */
 	void *fdclass;		/* the fd class map, mapped */
 	size_t fdclass_len;

@@ -6,8 +6,8 @@
 # - --every-iteration: all the time;
 # - --stalls-only: while the target has an AOF open, so that its writes
 #   are timed (on within a second or two of CONFIG SET appendonly yes, off
-#   again after appendonly no), and its fsyncs, through the PLT stubs'
-#   uprobes, whether the tracepoints are on or not.
+#   again after appendonly no); its fsyncs are timed through the PLT
+#   stubs' uprobes while they are off, by them while they are on.
 . "$(dirname "$0")/lib.sh"
 PORT=7319
 R="redis-cli -p $PORT"
@@ -21,7 +21,18 @@ sys_tps() {
 	bpftool link list -j | $PY -c '
 import json, sys
 ids = {int(l) for l in open(sys.argv[1]) if l.strip()}
-print(sum(1 for l in json.load(sys.stdin) if l["id"] in ids and l.get("tp_name") in ("sys_enter", "sys_exit")))' "$TMP/links"
+print(sum(1 for l in json.load(sys.stdin) if l.get("id") in ids and l.get("tp_name") in ("sys_enter", "sys_exit")))' "$TMP/links"
+}
+
+# plt_probes PID: how many links redlat PID holds to its fsync PLT probes
+plt_probes() {
+	$PY "$ROOT/tests/integration/bpf_ids.py" held "$1" | awk '$1 == "link" { print $2 }' > "$TMP/links"
+	bpftool prog list -j > "$TMP/progs"
+	bpftool link list -j | $PY -c '
+import json, sys
+ids = {int(l) for l in open(sys.argv[1]) if l.strip()}
+names = {p.get("id"): p.get("name", "") for p in json.load(open(sys.argv[2]))}
+print(sum(1 for l in json.load(sys.stdin) if l.get("id") in ids and names.get(l.get("prog_id")) in ("sync_entry", "sync_return")))' "$TMP/links" "$TMP/progs"
 }
 
 # samples PID SECONDS: how many of 5 samples a second saw the tracepoints on
@@ -69,15 +80,19 @@ wait "$LOAD" 2>/dev/null
 # --stalls-only: on while an AOF is open
 run_redlat "$TMP/stalls.txt" -p "$PID" --stalls-only
 [ "$(sys_tps "$REDLAT_PID")" = 0 ] || fail "--stalls-only without an AOF: the syscall tracepoints are on"
+[ "$(plt_probes "$REDLAT_PID")" -ge 2 ] || fail "--stalls-only without an AOF: no fsync PLT probe attached"
 $R config set appendonly yes >/dev/null || fail "CONFIG SET appendonly yes failed"
 for i in $(seq 50); do [ "$(sys_tps "$REDLAT_PID")" = 2 ] && break; sleep 0.1; done
 [ "$(sys_tps "$REDLAT_PID")" = 2 ] || fail "--stalls-only: the syscall tracepoints are not on 5 s after the AOF opened"
 note "--stalls-only: tracepoints on $((i / 10)).$((i % 10)) s after appendonly yes"
+# the tracepoints time the fsyncs meanwhile: the PLT probes come off
+[ "$(plt_probes "$REDLAT_PID")" = 0 ] || fail "--stalls-only with an AOF open: the fsync PLT probes are still on"
 sleep 0.5
 redis-benchmark -p $PORT -n 2000 -c 5 -t set -q >/dev/null 2>&1
 $R config set appendonly no >/dev/null
 for i in $(seq 50); do [ "$(sys_tps "$REDLAT_PID")" = 0 ] && break; sleep 0.1; done
 [ "$(sys_tps "$REDLAT_PID")" = 0 ] || fail "--stalls-only: the syscall tracepoints are still on 5 s after appendonly no"
+[ "$(plt_probes "$REDLAT_PID")" -ge 2 ] || fail "--stalls-only after appendonly no: the fsync PLT probes are not back"
 # an fsync with the tracepoints off: the PLT stub's uprobe times it
 $R config rewrite >/dev/null 2>&1 || true
 $R save >/dev/null
