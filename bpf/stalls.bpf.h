@@ -217,10 +217,15 @@ static __always_inline struct stall_event *event_new(void)
 	return e;
 }
 
+/* No wakeup of redlat: user space drains the ring every 10 ms anyway
+ * (tracer_poll). With appendfsync always every fsync is an event, one an
+ * iteration, and the wakeup runs in Redis's context: measured here (AOF on
+ * tmpfs, SETs from one connection), 38-39 us of Redis CPU a SET with it,
+ * 29 us without, 24 us untraced. */
 static __always_inline void event_send(struct stall_event *e)
 {
 	sst_inc(SST_EVENTS);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 /* The role of the current thread of instance tgid. */

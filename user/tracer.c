@@ -776,10 +776,14 @@ void tracer_target_ended(struct tracer *t, int k)
 
 void tracer_poll(struct tracer *t, int timeout_ms)
 {
-	if (t->rb)
+	if (t->rb) {
+		/* the BPF side submits without waking: the wait is the timeout,
+		 * then what came meanwhile is taken */
 		ring_buffer__poll(t->rb, timeout_ms);
-	else if (timeout_ms > 0)
+		ring_buffer__consume(t->rb);
+	} else if (timeout_ms > 0) {
 		usleep(timeout_ms * 1000);
+	}
 }
 
 static void percpu_sum(int fd, __u32 first, unsigned n, unsigned long long *out)
