@@ -60,9 +60,10 @@ static void die_line(const char *fmt, ...)
  * attaches its uprobes again every window, and --follow attaches them to
  * each restart (reading its binary first): they keep CAP_SYS_ADMIN, and
  * CAP_DAC_READ_SEARCH for the binary's path, looked up again each time
- * through directories that may be closed to other users. --stalls-only
- * keeps CAP_SYS_ADMIN to put the syscall tracepoints on when a target
- * opens an AOF (unless they are on all run long already). Every
+ * through directories that may be closed to other users. So does
+ * --stalls-only (unless the syscall tracepoints are on all run long): a
+ * target that opens an AOF gets them, and its fsync probes come off, to
+ * go on again on its binary when it closes it. Every
  * mode keeps CAP_SYS_PTRACE, to see that a target is still there (its
  * /proc/PID/exe) and, sampled, to read its /proc/PID/io. Reading the maps
  * takes no capability on this kernel; some (before 6.5, with unprivileged
@@ -72,10 +73,8 @@ static void drop_privileges(const struct config *cfg, struct tracer *tr)
 {
 	uint64_t keep = PRIV(CAP_SYS_PTRACE);
 
-	if ((!cfg->exact && !cfg->stalls_only) || cfg->follow)
+	if ((!cfg->exact && !cfg->stalls_only) || cfg->follow || (cfg->stalls_only && !tr->tps_always))
 		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_DAC_READ_SEARCH);
-	else if (cfg->stalls_only && !tr->tps_always)
-		keep |= PRIV(CAP_SYS_ADMIN);	/* the syscall tracepoints go on when an AOF opens */
 	else if (privs_keep(keep, 1) || !tracer_maps_readable(tr))
 		keep |= PRIV(CAP_SYS_ADMIN) | PRIV(CAP_BPF);
 	if (privs_keep(keep, 0))

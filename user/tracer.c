@@ -672,8 +672,9 @@ void tracer_check_aof(struct tracer *t, double now_ns)
 		if (d)
 			closedir(d);
 	}
-	if (tps_update(t, link, sizeof(link)))
-		fprintf(stderr, "redlat: %s; AOF writes are not timed\n", link);
+	/* said once: the check comes back every second */
+	if (tps_update(t, link, sizeof(link)) && !t->tps_err_said++)
+		fprintf(stderr, "redlat: %s\n", link);
 }
 
 int tracer_start(struct tracer *t, char *err, size_t errlen)

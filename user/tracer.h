@@ -56,6 +56,7 @@ struct tracer {
 	} sync_bins[MAX_INSTS];
 	int nsync_bins;
 	double next_aof_check;	/* CLOCK_MONOTONIC ns */
+	int tps_err_said;
 	void *fdclass;		/* the fd class map, mapped */
 	size_t fdclass_len;
 };
