@@ -280,6 +280,7 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 
 	if (tracer_collect(tr, r))
 		return;
+	delta.loops_windowed = !r->exact && !r->stalls_only && tr->tps_were_off;
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
 	printf("\n%s\n", ts);
 	delta.insts = calloc(r->ninsts, sizeof(*delta.insts));
@@ -421,6 +422,7 @@ static void publish(struct serve *srv, struct tracer *tr, struct run_report *r,
 	tracer_stall_stats(tr, r->stall_stats);
 	r->attached_s = win->smp.attached_ns / 1e9;
 	r->windows = win->smp.windows;
+	r->loops_windowed = !r->exact && !r->stalls_only && tr->tps_were_off;
 	serve_publish(srv, r);
 }
 
@@ -512,9 +514,6 @@ int main(int argc, char **argv)
 		die_line("%s", started_up(tr.targets, tr.ntargets, err));
 		goto out;
 	}
-	/* --follow may add a target that turns them on for good: the
-	 * report says what held at the start */
-	report.loops_windowed = !cfg.exact && !cfg.stalls_only && !tr.tps_always;
 	/* --serve's thread must start with no more than redlat keeps: in
 	 * exact mode with --serve a silent command hook cannot fall back */
 	if (!cfg.exact || srv) {
@@ -628,6 +627,10 @@ int main(int argc, char **argv)
 	tracer_stats(&tr, report.stats);
 	report.attached_s = win.smp.attached_ns / 1e9;
 	report.windows = win.smp.windows;
+	/* iterations were timed in the windows only if the syscall
+	 * tracepoints came off at some point (an idle Redis stays probed,
+	 * an open AOF keeps them on) */
+	report.loops_windowed = !cfg.exact && !cfg.stalls_only && tr.tps_were_off;
 	report.scale = cfg.exact || cfg.stalls_only ? 1 : run_scale(&report);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);

@@ -559,6 +559,7 @@ static int sys_tps(struct tracer *t, int on, char *err, size_t errlen)
 			t->sys_links[i] = NULL;
 		}
 		t->tps_on = 0;
+		t->tps_were_off = 1;
 		purge_sys_start(t);
 		return 0;
 	}

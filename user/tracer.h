@@ -45,6 +45,7 @@ struct tracer {
 	int tps_on;
 	int want_tps;	/* set by the caller before tracer_start() */
 	int tps_always;
+	int tps_were_off;	/* taken off at least once: iterations were not all timed */
 	int tps_decided;	/* fork_tp set once */
 	int sync_fallback;	/* a target without the PLT stubs: fsyncs by tracepoint */
 	/* the fsync probes (uprobe pairs on PLT stubs), per binary */
