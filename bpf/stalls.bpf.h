@@ -333,12 +333,28 @@ static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
 	return (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
 }
 
+/* What a fork of instance in records as it begins: the parent's RSS and
+ * page tables (before the copy) and the purpose redisFork's probe saw. */
+static __always_inline void fork_begin(struct inst_state *in, __u32 tgid, struct inflight *st)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+	st->kind = SK_FORK;
+	st->tgid = tgid;
+	st->rss_bytes = mm_rss_pages(mm) * 4096;	/* x86-64 pages */
+	if (bpf_core_field_exists(mm->pgtables_bytes))
+		st->pgtable_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	st->klass = in->fork_purpose;
+	if (st->klass == FORK_PURPOSE_RDB && in->repl)
+		st->klass = FORK_PURPOSE_REPL;
+	st->ts = bpf_ktime_get_ns();
+}
+
 static __always_inline void fork_enter(struct inst_state *in, __u32 tgid, __u32 tid,
 				       unsigned long a0, long id)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct inflight st = { .kind = SK_FORK, .tgid = tgid };
-	struct mm_struct *mm;
+	struct inflight st = {};
 	__u64 flags = 0;
 
 	if (tid != tgid)
@@ -350,14 +366,7 @@ static __always_inline void fork_enter(struct inst_state *in, __u32 tgid, __u32 
 	}
 	if (flags & (CLONE_VM_ | CLONE_THREAD_))
 		return;	/* a thread, or posix_spawn */
-	mm = BPF_CORE_READ(task, mm);
-	st.rss_bytes = mm_rss_pages(mm) * 4096;	/* x86-64 pages */
-	if (bpf_core_field_exists(mm->pgtables_bytes))
-		st.pgtable_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
-	st.klass = in->fork_purpose;
-	if (st.klass == FORK_PURPOSE_RDB && in->repl)
-		st.klass = FORK_PURPOSE_REPL;
-	st.ts = bpf_ktime_get_ns();
+	fork_begin(in, tgid, &st);
 	sys_start_put(tid, &st);
 }
 
@@ -565,21 +574,15 @@ static __always_inline void fork_sched_switch(bool preempt, __u32 ppid, __u32 np
 }
 
 /* glibc's fork() entered on the main thread of instance tgid, no clone
- * tracepoint to time the syscall (fork_tp 0): what fork_enter reads at
- * the clone's entry is read here, and sched_process_fork marks the end of
- * the kernel's copy (the syscall's part, less its return to user space). */
-static __always_inline void fork_wait_begin(struct inst_state *in, __u32 tgid, __u64 ts)
+ * tracepoint to time the syscall (fork_tp 0): what fork_enter records at
+ * the clone's entry is recorded here, and sched_process_fork marks the end
+ * of the kernel's copy (the syscall's part, less its return to user
+ * space). */
+static __always_inline void fork_wait_begin(struct inst_state *in, __u32 tgid)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fork_wait w = { .st = { .kind = SK_FORK, .tgid = tgid, .ts = ts } };
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct fork_wait w = {};
 
-	w.st.rss_bytes = mm_rss_pages(mm) * 4096;
-	if (bpf_core_field_exists(mm->pgtables_bytes))
-		w.st.pgtable_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
-	w.st.klass = in->fork_purpose;
-	if (w.st.klass == FORK_PURPOSE_RDB && in->repl)
-		w.st.klass = FORK_PURPOSE_REPL;
+	fork_begin(in, tgid, &w.st);
 	if (bpf_map_update_elem(&fork_waits, &tgid, &w, BPF_ANY))
 		sst_inc(SST_INFLIGHT_FULL);
 }
@@ -807,9 +810,9 @@ int BPF_KPROBE(libc_fork_entry)
 
 	if (!in || (__u32)pid_tgid != tgid)
 		return 0;
-	in->fork_entry_ts = bpf_ktime_get_ns();
 	if (!fork_tp)
-		fork_wait_begin(in, tgid, in->fork_entry_ts);
+		fork_wait_begin(in, tgid);
+	in->fork_entry_ts = bpf_ktime_get_ns();
 	return 0;
 }
 

@@ -267,6 +267,14 @@ static int follow_restarts(struct tracer *tr, struct run_report *report)
 }
 
 /* The table of what happened since the last interval. */
+/* Iterations were timed in the sampling windows only if the syscall
+ * tracepoints came off at some point: an idle Redis stays probed, an open
+ * AOF keeps them on. */
+static int loops_windowed(const struct run_report *r, const struct tracer *tr)
+{
+	return !r->exact && !r->stalls_only && tr->tps_were_off;
+}
+
 static void print_interval(struct tracer *tr, struct run_report *r, struct run_report *prev)
 {
 	static struct stall_mark marks[MAX_INSTS];
@@ -280,7 +288,7 @@ static void print_interval(struct tracer *tr, struct run_report *r, struct run_r
 
 	if (tracer_collect(tr, r))
 		return;
-	delta.loops_windowed = !r->exact && !r->stalls_only && tr->tps_were_off;
+	delta.loops_windowed = loops_windowed(r, tr);
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
 	printf("\n%s\n", ts);
 	delta.insts = calloc(r->ninsts, sizeof(*delta.insts));
@@ -422,7 +430,7 @@ static void publish(struct serve *srv, struct tracer *tr, struct run_report *r,
 	tracer_stall_stats(tr, r->stall_stats);
 	r->attached_s = win->smp.attached_ns / 1e9;
 	r->windows = win->smp.windows;
-	r->loops_windowed = !r->exact && !r->stalls_only && tr->tps_were_off;
+	r->loops_windowed = loops_windowed(r, tr);
 	serve_publish(srv, r);
 }
 
@@ -627,10 +635,7 @@ int main(int argc, char **argv)
 	tracer_stats(&tr, report.stats);
 	report.attached_s = win.smp.attached_ns / 1e9;
 	report.windows = win.smp.windows;
-	/* iterations were timed in the windows only if the syscall
-	 * tracepoints came off at some point (an idle Redis stays probed,
-	 * an open AOF keeps them on) */
-	report.loops_windowed = !cfg.exact && !cfg.stalls_only && tr.tps_were_off;
+	report.loops_windowed = loops_windowed(&report, &tr);
 	report.scale = cfg.exact || cfg.stalls_only ? 1 : run_scale(&report);
 	for (size_t i = 0; i < report.ninsts; i++)
 		inst_sort(&report.insts[i]);

@@ -618,22 +618,20 @@ static int tps_update(struct tracer *t, char *err, size_t errlen)
  * missing (no PLT stub for an fsync, no glibc fork()). */
 static void tps_decide(struct tracer *t)
 {
-	struct commands_bpf *s = t->skel;
-	int k, sync_tp = t->raw_syscalls, fork_tp = t->raw_syscalls;
+	int k;
 
+	/* once on, a fallback stays: a target of this run may still be in a
+	 * call it times */
 	for (k = 0; k < t->ntargets; k++) {
 		if (t->targets[k].ended)
 			continue;
-		sync_tp |= !t->targets[k].has_sync_plt;
-		fork_tp |= !t->targets[k].has_libc_fork;
+		t->sync_fallback |= !t->targets[k].has_sync_plt;
+		t->fork_fallback |= !t->targets[k].has_libc_fork;
 	}
-	/* once on, they stay: a target of this run may still be in one */
-	t->sync_fallback |= sync_tp;
-	s->data->fork_tp = fork_tp || (t->tps_decided && s->data->fork_tp);
-	t->tps_decided = 1;
+	t->skel->data->fork_tp = t->fork_fallback || t->raw_syscalls;
 	/* tp_btf's sched_switch tells epoll_wait sleeps by the registers; the
 	 * raw_tp twin goes by the tracepoints */
-	t->tps_always = t->want_tps || t->raw_syscalls || t->sync_fallback || s->data->fork_tp;
+	t->tps_always = t->want_tps || t->raw_syscalls || t->sync_fallback || t->fork_fallback;
 }
 
 void tracer_check_aof(struct tracer *t, double now_ns)

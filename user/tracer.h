@@ -46,8 +46,8 @@ struct tracer {
 	int want_tps;	/* set by the caller before tracer_start() */
 	int tps_always;
 	int tps_were_off;	/* taken off at least once: iterations were not all timed */
-	int tps_decided;	/* fork_tp set once */
 	int sync_fallback;	/* a target without the PLT stubs: fsyncs by tracepoint */
+	int fork_fallback;	/* a target without glibc's fork(): forks by tracepoint */
 	/* the fsync probes (uprobe pairs on PLT stubs), per binary */
 	struct bpf_link **sync_links;
 	int nsync;

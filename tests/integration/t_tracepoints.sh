@@ -15,25 +15,26 @@ R="redis-cli -p $PORT"
 start_redis $PORT
 PID=$REDIS_PID
 
-# sys_tps PID: how many syscall tracepoint links redlat PID holds
-sys_tps() {
-	$PY "$ROOT/tests/integration/bpf_ids.py" held "$1" | awk '$1 == "link" { print $2 }' > "$TMP/links"
-	bpftool link list -j | $PY -c '
-import json, sys
-ids = {int(l) for l in open(sys.argv[1]) if l.strip()}
-print(sum(1 for l in json.load(sys.stdin) if l.get("id") in ids and l.get("tp_name") in ("sys_enter", "sys_exit")))' "$TMP/links"
-}
-
-# plt_probes PID: how many links redlat PID holds to its fsync PLT probes
-plt_probes() {
-	$PY "$ROOT/tests/integration/bpf_ids.py" held "$1" | awk '$1 == "link" { print $2 }' > "$TMP/links"
+# held_links PID NAME...: how many links redlat PID holds whose tracepoint
+# or program has one of these names
+held_links() {
+	local pid=$1; shift
+	$PY "$ROOT/tests/integration/bpf_ids.py" held "$pid" | awk '$1 == "link" { print $2 }' > "$TMP/links"
 	bpftool prog list -j > "$TMP/progs"
 	bpftool link list -j | $PY -c '
 import json, sys
 ids = {int(l) for l in open(sys.argv[1]) if l.strip()}
 names = {p.get("id"): p.get("name", "") for p in json.load(open(sys.argv[2]))}
-print(sum(1 for l in json.load(sys.stdin) if l.get("id") in ids and names.get(l.get("prog_id")) in ("sync_entry", "sync_return")))' "$TMP/links" "$TMP/progs"
+want = set(sys.argv[3:])
+print(sum(1 for l in json.load(sys.stdin)
+          if l.get("id") in ids and (l.get("tp_name") in want or names.get(l.get("prog_id")) in want)))' \
+		"$TMP/links" "$TMP/progs" "$@"
 }
+
+# sys_tps PID: the syscall tracepoint links redlat PID holds
+sys_tps() { held_links "$1" sys_enter sys_exit; }
+# plt_probes PID: its links to the fsync PLT probes
+plt_probes() { held_links "$1" sync_entry sync_return; }
 
 # samples PID SECONDS: how many of 5 samples a second saw the tracepoints on
 samples() {
