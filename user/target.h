@@ -12,7 +12,6 @@
 #define MAX_SITES 16
 #define SLOWLOG_FN "slowlogPushEntryIfNeeded"
 
-struct bpf_link;
 
 /* Functions of rare events, each optional: without one, redlat says what
  * it loses (the report's "probes" line). */
@@ -85,9 +84,9 @@ struct target {
 	double io_base[2], io_last[2];	/* sampled mode: /proc counters (windows.c) */
 	dev_t bin_dev;		/* the binary's inode, at attach time */
 	ino_t bin_ino;
-	int site_fds[MAX_SITES];	/* perf events of the site probes, -1 when off */
+	int site_fds[MAX_SITES];	/* links of the site probes, -1 when off */
 	/* window probes: skip-slowlog procs, per-iteration and per-command cycles */
-	struct bpf_link *links[2 * MAX_SKIP_PROCS + 2 * MAX_CYCLE_SITES * CYCLE_MAX];
+	int links[2 * MAX_SKIP_PROCS + 2 * MAX_CYCLE_SITES * CYCLE_MAX];	/* uprobe link fds */
 	int nlinks;
 };
 

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/perf_event.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +17,7 @@
 #include "procs.h"
 #include "stalls_user.h"
 #include "tracer.h"
+#include "ulink.h"
 #include "util.h"
 
 #define MAX_TARGETS_DETACH 256
@@ -158,6 +157,7 @@ int tracer_open(struct tracer *t, const struct target *targets, int n, double pa
 		bpf_program__set_autoload(s->progs.sched_wakeup_btf, !raw);
 		bpf_program__set_autoload(s->progs.sched_switch, raw);
 		bpf_program__set_autoload(s->progs.sched_wakeup, raw);
+		ulink_prepare(s->obj);
 		if (!commands_bpf__load(s)) {
 			t->skel = s;
 			break;
@@ -192,49 +192,10 @@ int tracer_open(struct tracer *t, const struct target *targets, int n, double pa
 	return 0;
 }
 
-static struct bpf_link *attach_u(struct bpf_program *p, int ret, pid_t pid, const char *path,
-				 __u64 off, __u64 cookie)
+/* A uprobe link (user/ulink.c): its fd, or -1 with errno. */
+static int attach_u(struct bpf_program *p, int ret, pid_t pid, const char *path, __u64 off, __u64 cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = ret, .bpf_cookie = cookie);
-
-	return bpf_program__attach_uprobe_opts(p, pid, path, off, &o);
-}
-
-/* The hot probe is a uprobe perf event with the program set by ioctl, so
- * that removing it is a plain close() that tracer_detach() can run on a
- * thread of its own. */
-static int uprobe_open(int prog_fd, pid_t pid, const char *path, __u64 off)
-{
-	static int type = -1;
-	struct perf_event_attr attr = { .size = sizeof(attr) };
-	int fd;
-
-	if (type < 0) {
-		FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
-
-		if (!f || fscanf(f, "%d", &type) != 1)
-			type = -1;
-		if (f)
-			fclose(f);
-		if (type < 0) {
-			errno = ENOENT;
-			return -1;
-		}
-	}
-	attr.type = type;
-	attr.config1 = (__u64)(unsigned long)path;
-	attr.config2 = off;
-	fd = syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return ulink_attach(bpf_program__fd(p), ret, pid, path, off, cookie);
 }
 
 static __u64 cycle_cookie(const struct target *g, int cycle)
@@ -244,7 +205,7 @@ static __u64 cycle_cookie(const struct target *g, int cycle)
 
 /* The begin and end probes of g's cycles, the windowed ones or the
  * others, into links[*n...]. 0, or -1 with errno. */
-static int attach_cycles(struct tracer *t, struct target *g, int windowed, struct bpf_link **links, int *n)
+static int attach_cycles(struct tracer *t, struct target *g, int windowed, int *links, int *n)
 {
 	struct commands_bpf *s = t->skel;
 	const char *path = g->proc.probe_path;
@@ -255,12 +216,12 @@ static int attach_cycles(struct tracer *t, struct target *g, int windowed, struc
 			continue;
 		for (i = 0; i < g->ncycle[h]; i++) {
 			links[*n] = attach_u(s->progs.cycle_begin, 0, g->proc.pid, path, g->cycle_begin[h][i], h);
-			if (!links[*n])
+			if (links[*n] < 0)
 				return -1;
 			(*n)++;
 			links[*n] = attach_u(s->progs.cycle_end, g->cycle_ret[h], g->proc.pid, path,
 					     g->cycle_end[h][i], cycle_cookie(g, h));
-			if (!links[*n])
+			if (links[*n] < 0)
 				return -1;
 			(*n)++;
 		}
@@ -273,8 +234,8 @@ static int attach_sites(struct tracer *t, struct target *g)
 	int i;
 
 	for (i = 0; i < g->nsites; i++) {
-		g->site_fds[i] = uprobe_open(bpf_program__fd(t->skel->progs.slowlog_site), g->proc.pid,
-					     g->proc.probe_path, g->sites[i].off);
+		g->site_fds[i] = attach_u(t->skel->progs.slowlog_site, 0, g->proc.pid, g->proc.probe_path,
+					  g->sites[i].off, 0);
 		if (g->site_fds[i] < 0)
 			return -1;
 	}
@@ -304,12 +265,12 @@ static int attach_target(struct tracer *t, struct target *g, char *err, size_t e
 	for (i = 0; i < g->nskip; i++) {
 		g->links[g->nlinks] = attach_u(s->progs.skip_entry, 0, g->proc.pid, path,
 					      g->skip[i].off, g->skip_id[i]);
-		if (!g->links[g->nlinks])
+		if (g->links[g->nlinks] < 0)
 			goto fail;
 		g->nlinks++;
 		g->links[g->nlinks] = attach_u(s->progs.skip_return, 1, g->proc.pid, path,
 					      g->skip[i].off, g->skip_id[i]);
-		if (!g->links[g->nlinks])
+		if (g->links[g->nlinks] < 0)
 			goto fail;
 		g->nlinks++;
 	}
@@ -417,24 +378,24 @@ static int attach_rare(struct tracer *t, int k, char *err, size_t errlen)
 			continue;
 		if (hooks[h].entry) {
 			t->rare_links[t->nrare] = attach_u(hooks[h].entry, 0, pid, path, off, hooks[h].cookie);
-			if (!t->rare_links[t->nrare])
+			if (t->rare_links[t->nrare] < 0)
 				goto fail;
 			t->nrare++;
 		}
 		t->rare_links[t->nrare] = attach_u(hooks[h].ret, 1, pid, path, off, hooks[h].cookie);
-		if (!t->rare_links[t->nrare])
+		if (t->rare_links[t->nrare] < 0)
 			goto fail;
 		t->nrare++;
 	}
 	if (g->has_libc_fork) {
 		t->rare_links[t->nrare] = attach_u(s->progs.libc_fork_entry, 0, g->proc.pid, g->libc_path,
 						   g->libc_fork.off, 0);
-		if (!t->rare_links[t->nrare])
+		if (t->rare_links[t->nrare] < 0)
 			goto fail;
 		t->nrare++;
 		t->rare_links[t->nrare] = attach_u(s->progs.libc_fork_return, 1, g->proc.pid, g->libc_path,
 						   g->libc_fork.off, 0);
-		if (!t->rare_links[t->nrare])
+		if (t->rare_links[t->nrare] < 0)
 			goto fail;
 		t->nrare++;
 	}
@@ -502,7 +463,7 @@ static int sync_probes(struct tracer *t, int on, char *err, size_t errlen)
 
 	if (!on) {
 		for (k = 0; k < t->nsync; k++)
-			bpf_link__destroy(t->sync_links[k]);
+			close(t->sync_links[k]);
 		t->nsync = 0;
 		t->nsync_bins = 0;
 		return 0;
@@ -522,12 +483,12 @@ static int sync_probes(struct tracer *t, int on, char *err, size_t errlen)
 				continue;
 			t->sync_links[t->nsync] = attach_u(s->progs.sync_entry, 0, -1, g->proc.probe_path,
 							   g->sync_plt[h].off, (__u64)sync_nrs[h]);
-			if (!t->sync_links[t->nsync])
+			if (t->sync_links[t->nsync] < 0)
 				goto fail;
 			t->nsync++;
 			t->sync_links[t->nsync] = attach_u(s->progs.sync_return, 1, -1, g->proc.probe_path,
 							   g->sync_plt[h].off, (__u64)sync_nrs[h]);
-			if (!t->sync_links[t->nsync])
+			if (t->sync_links[t->nsync] < 0)
 				goto fail;
 			t->nsync++;
 		}
@@ -763,7 +724,7 @@ void tracer_target_ended(struct tracer *t, int k)
 
 	detach_sites(g);
 	for (i = 0; i < g->nlinks; i++)
-		bpf_link__destroy(g->links[i]);
+		close(g->links[i]);
 	g->nlinks = 0;
 	/* A pid reused later must not pass for this instance. The pid's bit
 	 * stays in the mask: it only lets a lookup through. Its histograms,
@@ -1047,12 +1008,6 @@ static void *close_fd(void *arg)
 	return NULL;
 }
 
-static void *destroy_link(void *arg)
-{
-	bpf_link__destroy(arg);
-	return NULL;
-}
-
 int tracer_maps_readable(struct tracer *t)
 {
 	__u32 key;
@@ -1098,8 +1053,8 @@ void tracer_detach(struct tracer *t)
 		}
 		for (i = 0; i < g->nlinks; i++) {
 			if (nth == MAX_TARGETS_DETACH ||
-			    pthread_create(&th[nth], NULL, destroy_link, g->links[i]))
-				bpf_link__destroy(g->links[i]);
+			    pthread_create(&th[nth], NULL, close_fd, (void *)(long)g->links[i]))
+				close(g->links[i]);
 			else
 				nth++;
 		}
@@ -1213,7 +1168,7 @@ void tracer_close(struct tracer *t)
 		bpf_link__destroy(t->tp_links[i]);
 	t->ntp = 0;
 	for (i = 0; i < t->nrare; i++)
-		bpf_link__destroy(t->rare_links[i]);
+		close(t->rare_links[i]);
 	free(t->rare_links);
 	t->rare_links = NULL;
 	t->nrare = 0;

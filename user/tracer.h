@@ -25,7 +25,7 @@ struct tracer {
 	int ntp;
 	int attached;
 	/* stalls: always on, from tracer_start() to tracer_close() */
-	struct bpf_link **rare_links;
+	int *rare_links;	/* uprobe link fds (user/ulink.c) */
 	int nrare;
 	struct ring_buffer *rb;
 	struct inst_stalls *stalls;	/* one per target */
@@ -49,7 +49,7 @@ struct tracer {
 	int sync_fallback;	/* a target without the PLT stubs: fsyncs by tracepoint */
 	int fork_fallback;	/* a target without glibc's fork(): forks by tracepoint */
 	/* the fsync probes (uprobe pairs on PLT stubs), per binary */
-	struct bpf_link **sync_links;
+	int *sync_links;
 	int nsync;
 	struct {
 		dev_t dev;
