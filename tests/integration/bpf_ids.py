@@ -5,6 +5,10 @@ redlat runs on the same host (a count of programs is not).
                            ("prog N" / "link N" lines, from /proc/PID/fdinfo)
   bpf_ids.py gone FILE     exit 1, naming them, if any id of FILE (as printed
                            by held) is still loaded
+  bpf_ids.py link_types PID
+                           "TYPE COUNT" of the links PID holds by fd, by
+                           the link_type its fdinfo gives (uprobe_multi,
+                           perf, raw_tracepoint, ...)
   bpf_ids.py mark          the highest program and link ids loaded now
   bpf_ids.py orphans P L   exit 1, naming them, if a program of redlat's
                            (by name, id > P) or a link to one (id > L) is
@@ -39,6 +43,20 @@ def held(pid):
     return ids
 
 
+def link_types(pid):
+    types = {}
+    for fd in glob.glob(f"/proc/{pid}/fdinfo/*"):
+        try:
+            with open(fd) as f:
+                text = f.read()
+        except OSError:
+            continue
+        m = re.search(r"^link_type:\s*(\S+)", text, re.M)
+        if m:
+            types[m.group(1)] = types.get(m.group(1), 0) + 1
+    return types
+
+
 def loaded():
     return {("prog", p["id"]) for p in bpftool("prog")} | {("link", l["id"]) for l in bpftool("link")}
 
@@ -48,6 +66,9 @@ def main():
     if cmd == "held":
         for kind, i in sorted(held(sys.argv[2])):
             print(kind, i)
+    elif cmd == "link_types":
+        for t, n in sorted(link_types(sys.argv[2]).items()):
+            print(t, n)
     elif cmd == "gone":
         with open(sys.argv[2]) as f:
             want = {(k, int(i)) for k, i in (l.split() for l in f if l.strip())}

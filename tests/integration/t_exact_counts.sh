@@ -2,6 +2,8 @@
 # Exact mode against INFO commandstats: >= 200k commands of >= 8 kinds,
 # config get, multi/exec, eval with nested calls, blpop (blocked then served,
 # and non-blocking), pipelined -P 16. Counts must be equal, means close.
+# Then the same, shorter, with the uprobes as perf events (kernels before
+# 6.6), forced by REDLAT_TEST_NO_UPROBE_MULTI.
 . "$(dirname "$0")/lib.sh"
 PORT=7311
 start_redis $PORT
@@ -9,8 +11,23 @@ PID=$REDIS_PID
 R="redis-cli -p $PORT"
 progs_before=$(redlat_progs)
 
+# kernel_has_umulti: 6.6 or later, which has uprobe_multi links
+kernel_has_umulti() {
+	local v
+	v=$(uname -r | awk -F. '{ printf "%d", $1 * 1000 + $2 }')
+	[ "$v" -ge 6006 ]
+}
+# links PID TYPE: how many links of that link_type redlat PID holds
+links() { $PY "$ROOT/tests/integration/bpf_ids.py" link_types "$1" | awk -v t="$2" '$1 == t { n = $2 } END { print n + 0 }'; }
+
 $R info commandstats > "$TMP/before"
 run_redlat "$TMP/report.json" -p "$PID" --exact --json
+if kernel_has_umulti; then
+	# a uprobe perf event of one process costs it at each of its context
+	# switches: none of them where the kernel has links instead
+	[ "$(links "$REDLAT_PID" uprobe_multi)" -gt 0 ] || fail "no uprobe_multi link on a 6.6+ kernel"
+	[ "$(links "$REDLAT_PID" perf)" = 0 ] || fail "$(links "$REDLAT_PID" perf) uprobe perf event links on a kernel with uprobe_multi"
+fi
 redis-benchmark -p $PORT -n 40000 -P 16 -r 10000 -t set,get,incr,lpush,hset,lrange_100 -q >/dev/null \
 	|| fail "redis-benchmark failed"
 for i in $(seq 100); do echo "CONFIG GET maxmemory"; done | $R >/dev/null
@@ -42,3 +59,23 @@ note "$calls commands of $kinds kinds, counts equal to commandstats"
 grep -q '"config|get"' "$TMP/report.json" || fail "config|get not named as Redis names it"
 assert_text_restored "$PID"
 assert_no_progs "$progs_before" "after the run"
+
+# the uprobes as perf events and BPF links on them (the fallback)
+$R info commandstats > "$TMP/before2"
+export REDLAT_TEST_NO_UPROBE_MULTI=1
+run_redlat "$TMP/perf.json" -p "$PID" --exact --json
+unset REDLAT_TEST_NO_UPROBE_MULTI
+[ "$(links "$REDLAT_PID" perf)" -gt 0 ] || fail "fallback: no perf event link"
+[ "$(links "$REDLAT_PID" uprobe_multi)" = 0 ] || fail "fallback: uprobe_multi links with REDLAT_TEST_NO_UPROBE_MULTI"
+redis-benchmark -p $PORT -n 20000 -P 16 -r 1000 -t set,get -q >/dev/null || fail "redis-benchmark failed"
+for i in $(seq 50); do printf 'MULTI\nINCR tx\nEXEC\n'; done | $R >/dev/null
+for i in $(seq 20); do echo "CONFIG GET maxmemory"; done | $R >/dev/null
+sleep 0.5
+kill -INT "$REDLAT_PID"
+wait_pid "$REDLAT_PID" || fail "fallback: redlat exited with an error: $(cat "$TMP/perf.json.err")"
+$R info commandstats > "$TMP/after2"
+$PY "$ROOT/tests/integration/compare.py" counts "$TMP/before2" "$TMP/after2" "$TMP/perf.json" \
+	|| fail "fallback (perf event links): redlat disagrees with INFO commandstats"
+note "perf event links: counts equal to commandstats"
+assert_text_restored "$PID"
+assert_no_progs "$progs_before" "after the fallback run"
