@@ -30,10 +30,12 @@ uint64_t privs_effective(void)
 }
 
 /* Measured on kernel 6.18 as nobody with only these capabilities (setpriv):
- * - uprobes are perf events of the uprobe PMU, which takes CAP_SYS_ADMIN,
- *   not CAP_PERFMON (so it was in 5.8, and so it is again since the fix
- *   that followed it); CAP_SYS_ADMIN also stands for CAP_BPF and
- *   CAP_PERFMON, which the programs' loading and kernel reads need;
+ * - uprobes as perf events of the uprobe PMU (kernels before 6.6) take
+ *   CAP_SYS_ADMIN, not CAP_PERFMON (so it was in 5.8, and so it is again
+ *   since the fix that followed it); CAP_SYS_ADMIN also stands for CAP_BPF
+ *   and CAP_PERFMON, which the programs' loading and kernel reads need.
+ *   The uprobe_multi links redlat uses from 6.6 (user/ulink.c) take only
+ *   CAP_BPF and CAP_PERFMON; the check below still asks CAP_SYS_ADMIN;
  * - another user's /proc/PID/exe, maps, root and io take CAP_SYS_PTRACE;
  * - another user's /proc/PID/fd (mode 0500), read for the listening ports,
  *   takes CAP_DAC_READ_SEARCH. */
