@@ -5,8 +5,8 @@
  * uprobe attached through a perf event for one pid puts that event in the
  * task's perf context, which the kernel schedules out and in at every
  * context switch of the task, hit or not: measured here, 16 such probes
- * that never fire added 2.5 us to each sleep and wakeup of a process
- * (BENCHMARKS.md), a Redis at -P 1 sleeping once or more a request. A
+ * that never fire added 2.4 us to each sleep-and-wakeup exchange of a
+ * ping-pong (BENCHMARKS.md, tools/bench-perfctx), a Redis at -P 1 sleeping once or more a request. A
  * uprobe_multi link filters by pid when it installs the probe and costs
  * nothing at a switch. Elsewhere, a perf event and a BPF link on it. */
 #ifndef REDLAT_ULINK_H
